@@ -1,0 +1,606 @@
+//! What the simulated kernel does: the requests of drbdsetup (`primary`, `secondary`,
+//! `connect`, …), the connection handshake, resync progress and the passing of time.
+//!
+//! Everything here is a pure function of the state, the caller's node, the current time and
+//! whether the device is open; device effects happen afterwards in [`crate::engine`].
+
+use crate::errors::{ConfigError, Failure, StateError};
+use crate::model::{NodeState, Resource, Resync, SimState, View};
+use crate::rules::{check_change, CheckContext};
+use crate::states::{Disk, Role};
+
+/// The result of a request that did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Changed,
+    /// `SS_NOTHING_TO_DO`: already in the requested state.
+    Unchanged,
+    /// A demotion was started and completes at this time (ms since the epoch).
+    DemotionPending(u64),
+}
+
+type Outcome = Result<Effect, Failure>;
+
+fn resource<'a>(st: &'a SimState, name: &str) -> Result<&'a Resource, Failure> {
+    st.resources
+        .get(name)
+        .ok_or(Failure::Config(ConfigError::ResNotKnown))
+}
+
+fn node_mut<'a>(st: &'a mut SimState, name: &str, node: &str) -> Option<&'a mut NodeState> {
+    st.resources.get_mut(name)?.node_state.get_mut(node)
+}
+
+/// The local view of a node whose resource must be up; `missing` is the error otherwise.
+fn up_view(st: &SimState, name: &str, node: &str, missing: ConfigError) -> Result<View, Failure> {
+    resource(st, name)?
+        .view(node)
+        .ok_or(Failure::Config(missing))
+}
+
+fn context(res: &Resource, open: bool) -> CheckContext {
+    CheckContext {
+        allow_two_primaries: res.config.allow_two_primaries,
+        fencing: res.config.fencing,
+        open,
+    }
+}
+
+/// Starts a new data generation on `node` (DRBD's "new current UUID").
+fn new_generation(st: &mut SimState, name: &str, node: &str) {
+    let gen = st.fresh_gen();
+    if let Some(ns) = node_mut(st, name, node) {
+        let old = ns.gen;
+        ns.history.push(old);
+        ns.gen = gen;
+    }
+}
+
+/// Records a disk state in the on-disk meta data, as the kernel's md flags would.
+fn set_disk(ns: &mut NodeState, disk: Disk) {
+    ns.disk = disk;
+    if matches!(
+        disk,
+        Disk::UpToDate | Disk::Consistent | Disk::Outdated | Disk::Inconsistent
+    ) {
+        ns.md.disk = disk;
+    }
+}
+
+/// `drbdsetup primary [--force]`: `drbd_set_role(R_PRIMARY)` of 8.4.
+///
+/// `SS_TWO_PRIMARIES` is returned as is; the kernel retries it once after the ping timeout,
+/// which the caller does (it must release the state lock while waiting).
+pub fn promote(
+    st: &mut SimState,
+    name: &str,
+    node: &str,
+    force: bool,
+    open: bool,
+    now: u64,
+) -> Outcome {
+    let os = up_view(st, name, node, ConfigError::MinorInvalid)?;
+    let res = resource(st, name)?;
+    if os.role == Role::Primary {
+        return Ok(Effect::Unchanged);
+    }
+    let ctx = context(res, open);
+    let mut ns = View {
+        role: Role::Primary,
+        ..os
+    };
+    let mut forced = false;
+    let mut peer_forced_outdated = false;
+    let mut verdict = check_change(&os, &ns, &ctx);
+    for _ in 0..3 {
+        match verdict {
+            Err(StateError::NoUpToDateDisk)
+                if force && ns.disk < Disk::UpToDate && os.disk >= Disk::Inconsistent =>
+            {
+                ns.disk = Disk::UpToDate;
+                forced = true;
+            }
+            Err(StateError::PrimaryNop) if force && !peer_forced_outdated => {
+                // No fence-peer handler can outdate the peer here: "Forced into split brain".
+                ns.pdsk = Disk::Outdated;
+                peer_forced_outdated = true;
+            }
+            _ => break,
+        }
+        verdict = check_change(&os, &ns, &ctx);
+    }
+    verdict?;
+
+    let connected = res.connected;
+    let peer = res.peer_of(node).map(str::to_string);
+    if let Some(me) = node_mut(st, name, node) {
+        me.role = Role::Primary;
+        me.demote_at_ms = None;
+        if forced {
+            set_disk(me, Disk::UpToDate);
+        }
+        if peer_forced_outdated {
+            me.pdsk_memory = Disk::Outdated;
+            me.md.peer_outdated = true;
+        }
+    }
+    if !connected || forced {
+        new_generation(st, name, node);
+    }
+    if connected && forced {
+        if let Some(peer) = peer {
+            start_resync(st, name, node, &peer, 100, None, now);
+        }
+    }
+    Ok(Effect::Changed)
+}
+
+/// `drbdsetup secondary`. With a demote delay configured the role changes only when the
+/// delay has passed (see [`advance`]).
+pub fn demote(st: &mut SimState, name: &str, node: &str, open: bool, now: u64) -> Outcome {
+    let os = up_view(st, name, node, ConfigError::MinorInvalid)?;
+    let res = resource(st, name)?;
+    let me = res.node_state.get(node);
+    let pending = me.and_then(|m| m.demote_at_ms);
+    if os.role == Role::Secondary {
+        return Ok(Effect::Unchanged);
+    }
+    if let Some(at) = pending {
+        return Ok(Effect::DemotionPending(at));
+    }
+    let ns = View {
+        role: Role::Secondary,
+        ..os
+    };
+    check_change(&os, &ns, &context(res, open))?;
+    let delay = me.map(|m| m.demote_delay_ms).unwrap_or(0);
+    let me = node_mut(st, name, node).ok_or(Failure::Config(ConfigError::MinorInvalid))?;
+    if delay > 0 {
+        let at = now.saturating_add(delay);
+        me.demote_at_ms = Some(at);
+        return Ok(Effect::DemotionPending(at));
+    }
+    me.role = Role::Secondary;
+    Ok(Effect::Changed)
+}
+
+/// `drbdsetup outdate`.
+pub fn outdate(st: &mut SimState, name: &str, node: &str, open: bool) -> Outcome {
+    let os = up_view(st, name, node, ConfigError::MinorInvalid)?;
+    if os.disk == Disk::Outdated {
+        return Ok(Effect::Unchanged);
+    }
+    let res = resource(st, name)?;
+    let ns = View {
+        disk: Disk::Outdated,
+        ..os
+    };
+    check_change(&os, &ns, &context(res, open))?;
+    if let Some(me) = node_mut(st, name, node) {
+        set_disk(me, Disk::Outdated);
+    }
+    Ok(Effect::Changed)
+}
+
+/// `drbdmeta … outdate` on a resource that is down: marks the meta data Outdated.
+pub fn outdate_meta_data(st: &mut SimState, name: &str, node: &str) -> Outcome {
+    let me = node_mut(st, name, node).ok_or(Failure::Config(ConfigError::ResNotKnown))?;
+    if me.md.disk == Disk::Inconsistent {
+        return Err(Failure::State(StateError::LowerThanOutdated));
+    }
+    me.md.disk = Disk::Outdated;
+    Ok(Effect::Changed)
+}
+
+/// The disk state an attach leads to (`drbd_adm_attach()`): the meta data decides, and a
+/// Consistent disk counts as UpToDate when fencing does not care or the peer is known outdated.
+pub fn attached_disk_state(md_disk: Disk, peer_outdated: bool, res: &Resource) -> Disk {
+    match md_disk {
+        Disk::UpToDate | Disk::Consistent => {
+            if peer_outdated || res.config.fencing == crate::states::Fencing::DontCare {
+                Disk::UpToDate
+            } else {
+                Disk::Consistent
+            }
+        }
+        Disk::Outdated => Disk::Outdated,
+        _ => Disk::Inconsistent,
+    }
+}
+
+/// `drbdadm up`: new-resource, new-minor, attach, connect.
+pub fn up(st: &mut SimState, name: &str, node: &str) -> Outcome {
+    let res = resource(st, name)?;
+    let me = res
+        .node_state
+        .get(node)
+        .ok_or(Failure::Config(ConfigError::ResNotKnown))?;
+    if me.up {
+        return Err(Failure::Config(ConfigError::DiskConfigured));
+    }
+    let disk = attached_disk_state(me.md.disk, me.md.peer_outdated, res);
+    let me = node_mut(st, name, node).ok_or(Failure::Config(ConfigError::ResNotKnown))?;
+    me.up = true;
+    me.net = true;
+    me.role = Role::Secondary;
+    me.disk = disk;
+    me.pdsk_memory = if me.md.peer_outdated {
+        Disk::Outdated
+    } else {
+        Disk::DUnknown
+    };
+    me.demote_at_ms = None;
+    Ok(Effect::Changed)
+}
+
+/// `drbdsetup down`: demote (refused while open), disconnect, detach, delete the minor.
+pub fn down(st: &mut SimState, name: &str, node: &str, open: bool) -> Outcome {
+    let res = resource(st, name)?;
+    let Some(os) = res.view(node) else {
+        return Ok(Effect::Unchanged);
+    };
+    if os.role == Role::Primary {
+        let ns = View {
+            role: Role::Secondary,
+            ..os
+        };
+        check_change(&os, &ns, &context(res, open))?;
+    }
+    let me = node_mut(st, name, node).ok_or(Failure::Config(ConfigError::ResNotKnown))?;
+    me.up = false;
+    me.net = false;
+    me.role = Role::Secondary;
+    me.disk = Disk::Diskless;
+    me.demote_at_ms = None;
+    me.discard_my_data = false;
+    Ok(Effect::Changed)
+}
+
+/// `drbdsetup connect [--discard-my-data]`.
+pub fn connect(st: &mut SimState, name: &str, node: &str, discard_my_data: bool) -> Outcome {
+    let os = up_view(st, name, node, ConfigError::ResNotKnown)?;
+    let me = resource(st, name)?
+        .node_state
+        .get(node)
+        .ok_or(Failure::Config(ConfigError::ResNotKnown))?;
+    if me.net {
+        return Err(Failure::Config(ConfigError::NetConfigured));
+    }
+    if discard_my_data && os.role == Role::Primary {
+        return Err(Failure::Config(ConfigError::DiscardImpossible));
+    }
+    let me = node_mut(st, name, node).ok_or(Failure::Config(ConfigError::ResNotKnown))?;
+    me.net = true;
+    me.discard_my_data = discard_my_data;
+    Ok(Effect::Changed)
+}
+
+/// `drbdsetup disconnect`; a StandAlone device is already disconnected (success).
+pub fn disconnect(st: &mut SimState, name: &str, node: &str) -> Outcome {
+    up_view(st, name, node, ConfigError::ResNotKnown)?;
+    let me = node_mut(st, name, node).ok_or(Failure::Config(ConfigError::ResNotKnown))?;
+    if !me.net {
+        return Ok(Effect::Unchanged);
+    }
+    me.net = false;
+    Ok(Effect::Changed)
+}
+
+/// Starts a resync from `source` to `target` with `left_percent` of the device still to copy
+/// (100: a full sync). `rate` overrides the resource's sync rate (`Some(0)` freezes it).
+pub fn start_resync(
+    st: &mut SimState,
+    name: &str,
+    source: &str,
+    target: &str,
+    left_percent: u64,
+    rate: Option<u64>,
+    now: u64,
+) {
+    let Some(res) = st.resources.get_mut(name) else {
+        return;
+    };
+    let total = res.config.size_kib;
+    let left = total.saturating_mul(left_percent.min(100)) / 100;
+    let rate_kib = rate.unwrap_or(res.config.sync_rate_kib);
+    res.resync = Some(Resync {
+        source: source.to_string(),
+        target: target.to_string(),
+        total_kib: total,
+        left_kib: left,
+        rate_kib,
+        last_ms: now,
+        shown_speed_kib: if rate_kib > 0 { rate_kib } else { 10_240 },
+    });
+    if let Some(t) = res.node_state.get_mut(target) {
+        set_disk(t, Disk::Inconsistent);
+    }
+    let instant = rate.is_none() && rate_kib == 0;
+    if left == 0 || instant {
+        finish_resync(st, name);
+    }
+}
+
+/// Completes the running resync: the target gets the source's data.
+pub fn finish_resync(st: &mut SimState, name: &str) {
+    let Some(res) = st.resources.get_mut(name) else {
+        return;
+    };
+    let Some(sync) = res.resync.take() else {
+        return;
+    };
+    let source = res.node_state.get(&sync.source).cloned();
+    if let (Some(src), Some(t)) = (source, res.node_state.get_mut(&sync.target)) {
+        let old = t.gen;
+        t.history.push(old);
+        t.history.extend(src.history.iter().copied());
+        t.history.sort_unstable();
+        t.history.dedup();
+        t.gen = src.gen;
+        set_disk(t, Disk::UpToDate);
+    }
+}
+
+/// The connection handshake (`drbd_sync_handshake()`, reduced to generations): same data
+/// connects, older data resyncs from newer, diverged data is a split brain.
+fn handshake(st: &mut SimState, name: &str, now: u64) {
+    let Some(res) = st.resources.get(name) else {
+        return;
+    };
+    let (Some(a), Some(b)) = (res.nodes.first().cloned(), res.nodes.get(1).cloned()) else {
+        return;
+    };
+    let (Some(sa), Some(sb)) = (
+        res.node_state.get(&a).cloned(),
+        res.node_state.get(&b).cloned(),
+    ) else {
+        return;
+    };
+    enum Outcome {
+        InSync,
+        Sync { source: String, target: String },
+        SplitBrain,
+    }
+    let diskless = sa.disk == Disk::Diskless || sb.disk == Disk::Diskless;
+    let outcome = if diskless || (sa.disk == Disk::Inconsistent && sb.disk == Disk::Inconsistent) {
+        Outcome::InSync
+    } else if sa.disk == Disk::Inconsistent {
+        Outcome::Sync {
+            source: b.clone(),
+            target: a.clone(),
+        }
+    } else if sb.disk == Disk::Inconsistent {
+        Outcome::Sync {
+            source: a.clone(),
+            target: b.clone(),
+        }
+    } else if sa.gen == sb.gen {
+        Outcome::InSync
+    } else if sb.knows_gen(sa.gen) || (sa.discard_my_data && !sb.discard_my_data) {
+        Outcome::Sync {
+            source: b.clone(),
+            target: a.clone(),
+        }
+    } else if sa.knows_gen(sb.gen) || (sb.discard_my_data && !sa.discard_my_data) {
+        Outcome::Sync {
+            source: a.clone(),
+            target: b.clone(),
+        }
+    } else {
+        Outcome::SplitBrain
+    };
+    let outcome = match outcome {
+        // "I shall become SyncTarget, but I am primary!": the kernel drops the connection.
+        Outcome::Sync { target, .. }
+            if res.node_state.get(&target).map(|t| t.role) == Some(Role::Primary) =>
+        {
+            Outcome::SplitBrain
+        }
+        other => other,
+    };
+    let Some(res) = st.resources.get_mut(name) else {
+        return;
+    };
+    for ns in res.node_state.values_mut() {
+        ns.discard_my_data = false;
+    }
+    match outcome {
+        Outcome::SplitBrain => {
+            for n in [&a, &b] {
+                if let Some(ns) = res.node_state.get_mut(n) {
+                    ns.net = false;
+                    ns.split_brain = true;
+                }
+            }
+        }
+        Outcome::InSync => {
+            res.connected = true;
+            for n in [&a, &b] {
+                if let Some(ns) = res.node_state.get_mut(n) {
+                    ns.split_brain = false;
+                    ns.md.peer_outdated = false;
+                    // D_CONSISTENT and D_OUTDATED vanish when connected (sanitize_state).
+                    if matches!(ns.disk, Disk::Consistent | Disk::Outdated) {
+                        set_disk(ns, Disk::UpToDate);
+                    }
+                }
+            }
+        }
+        Outcome::Sync { source, target } => {
+            res.connected = true;
+            for n in [&a, &b] {
+                if let Some(ns) = res.node_state.get_mut(n) {
+                    ns.split_brain = false;
+                    ns.md.peer_outdated = false;
+                }
+            }
+            if let Some(src) = res.node_state.get_mut(&source) {
+                if matches!(src.disk, Disk::Consistent | Disk::Outdated) {
+                    set_disk(src, Disk::UpToDate);
+                }
+            }
+            start_resync(st, name, &source, &target, 100, None, now);
+        }
+    }
+}
+
+/// The link went away: abort a resync, remember what we knew of the peer's disk, and let a
+/// Primary with good data start a new generation ("lost contact to peer's copy of the data").
+fn teardown(st: &mut SimState, name: &str) {
+    let Some(res) = st.resources.get_mut(name) else {
+        return;
+    };
+    res.connected = false;
+    res.resync = None;
+    let disks: Vec<(String, Disk)> = res
+        .nodes
+        .iter()
+        .filter_map(|n| res.node_state.get(n).map(|s| (n.clone(), s.disk)))
+        .collect();
+    let mut new_gens = Vec::new();
+    for (node, _) in &disks {
+        let peer_disk = disks
+            .iter()
+            .find(|(n, _)| n != node)
+            .map(|(_, d)| *d)
+            .unwrap_or(Disk::DUnknown);
+        if let Some(ns) = res.node_state.get_mut(node) {
+            if !ns.up {
+                continue;
+            }
+            ns.pdsk_memory = match peer_disk {
+                Disk::Outdated | Disk::Inconsistent => peer_disk,
+                _ => Disk::DUnknown,
+            };
+            if ns.role == Role::Primary && ns.disk == Disk::UpToDate {
+                new_gens.push(node.clone());
+            }
+        }
+    }
+    for node in new_gens {
+        new_generation(st, name, &node);
+    }
+}
+
+/// Brings the link in line with what both nodes want (handshake or teardown).
+pub fn reconcile(st: &mut SimState, name: &str, now: u64) {
+    let Some(res) = st.resources.get(name) else {
+        return;
+    };
+    let wanted = res.link_wanted();
+    if wanted && !res.connected {
+        handshake(st, name, now);
+    } else if !wanted && res.connected {
+        teardown(st, name);
+    }
+}
+
+/// Lets time pass: pending demotions complete, resyncs progress, links reconcile.
+pub fn advance(st: &mut SimState, now: u64) {
+    let names: Vec<String> = st.resources.keys().cloned().collect();
+    for name in names {
+        let mut finished = false;
+        if let Some(res) = st.resources.get_mut(&name) {
+            for ns in res.node_state.values_mut() {
+                if let Some(at) = ns.demote_at_ms {
+                    if at <= now {
+                        ns.demote_at_ms = None;
+                        ns.role = Role::Secondary;
+                    }
+                }
+            }
+            if let Some(sync) = res.resync.as_mut() {
+                if sync.rate_kib > 0 && now > sync.last_ms {
+                    let elapsed = now - sync.last_ms;
+                    let done = sync.rate_kib.saturating_mul(elapsed) / 1000;
+                    if done > 0 {
+                        sync.left_kib = sync.left_kib.saturating_sub(done);
+                        sync.last_ms = now;
+                    }
+                }
+                finished = sync.left_kib == 0;
+            }
+        }
+        if finished {
+            finish_resync(st, &name);
+        }
+        reconcile(st, &name, now);
+    }
+}
+
+/// Test control: both nodes write while apart, so their data diverges; a connected pair
+/// detects it at once and both go StandAlone.
+pub fn split_brain(st: &mut SimState, name: &str) -> Outcome {
+    let nodes = resource(st, name)?.nodes.clone();
+    for n in &nodes {
+        new_generation(st, name, n);
+    }
+    let connected = resource(st, name)?.connected;
+    if connected {
+        if let Some(res) = st.resources.get_mut(name) {
+            res.connected = false;
+            res.resync = None;
+            for n in &nodes {
+                if let Some(ns) = res.node_state.get_mut(n) {
+                    ns.net = false;
+                    ns.split_brain = true;
+                    ns.pdsk_memory = Disk::DUnknown;
+                }
+            }
+        }
+    }
+    Ok(Effect::Changed)
+}
+
+/// Test control: makes `node` Primary without any check (a peer that is Primary already).
+pub fn make_primary(st: &mut SimState, name: &str, node: &str) -> Outcome {
+    let res = resource(st, name)?;
+    let me = res
+        .node_state
+        .get(node)
+        .ok_or(Failure::Config(ConfigError::ResNotKnown))?;
+    if !me.up {
+        return Err(Failure::Config(ConfigError::MinorInvalid));
+    }
+    if me.role == Role::Primary && me.demote_at_ms.is_none() {
+        return Ok(Effect::Unchanged);
+    }
+    let connected = res.connected;
+    if let Some(me) = node_mut(st, name, node) {
+        me.role = Role::Primary;
+        me.demote_at_ms = None;
+    }
+    if !connected {
+        new_generation(st, name, node);
+    }
+    Ok(Effect::Changed)
+}
+
+/// Test control: sets a node's disk state (or, when down, what its meta data says).
+pub fn force_disk(st: &mut SimState, name: &str, node: &str, disk: Disk) -> Outcome {
+    let res = st
+        .resources
+        .get_mut(name)
+        .ok_or(Failure::Config(ConfigError::ResNotKnown))?;
+    let involved = res
+        .resync
+        .as_ref()
+        .map(|r| r.source == node || r.target == node)
+        .unwrap_or(false);
+    let me = res
+        .node_state
+        .get_mut(node)
+        .ok_or(Failure::Config(ConfigError::ResNotKnown))?;
+    if me.up {
+        set_disk(me, disk);
+        if involved && disk == Disk::UpToDate {
+            res.resync = None;
+        }
+    } else if disk != Disk::Diskless {
+        me.md.disk = disk;
+    }
+    Ok(Effect::Changed)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,197 @@
+//! `drbdsetup status` text (what `drbdadm status` prints), non-verbose.
+//!
+//! * 8.4 kernels: drbd-utils' emulation (`user/v84/drbdsetup.c`: `resource_status`,
+//!   `device_status`, `connection_status`, `peer_device_status`): one connection named `peer`,
+//!   8.4 states mapped by `drbd_conn_str9()`/`drbd_repl_str9()`.
+//! * DRBD 9 (`user/v9/drbdsetup.c`): the connection is named after the peer host.
+
+use super::wrap::Wrapper;
+use super::{percent_done, resources_of};
+use crate::model::{Resource, SimState};
+use crate::states::{Conn, Disk, Flavour};
+
+/// Status of `filter` (a resource name) or of every up resource of `node`.
+/// `Err(name)` when the named resource is not up here ("No such resource").
+pub fn render(st: &SimState, node: &str, filter: Option<&str>) -> Result<String, String> {
+    let mut resources: Vec<&Resource> = resources_of(st, node)
+        .into_iter()
+        .filter(|r| r.view(node).is_some())
+        .filter(|r| super::wanted(filter, &r.name))
+        .collect();
+    resources.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some(name) = filter {
+        if resources.is_empty() {
+            return Err(name.to_string());
+        }
+    }
+    let mut w = Wrapper::new();
+    for res in resources {
+        match st.flavour {
+            Flavour::V9 => resource_v9(&mut w, res, node),
+            _ => resource_v84(&mut w, res, node),
+        }
+    }
+    Ok(w.finish())
+}
+
+fn resource_v84(w: &mut Wrapper, res: &Resource, node: &str) {
+    let Some(v) = res.view(node) else {
+        return;
+    };
+    w.put(0, &res.name);
+    w.put(4, &format!(" role:{}", v.role));
+    w.put(0, "\n");
+    // Device: volume 0 of a single-volume resource prints no "volume:".
+    w.put(2, &format!(" disk:{}", v.disk));
+    w.put(6, "\n");
+    // The 8.4 connection-level state is WFReportParams once connected ("Connected" in 9).
+    let connected = v.conn >= Conn::WFReportParams;
+    w.put(2, "peer");
+    if !connected {
+        w.put(6, &format!(" connection:{}", v.conn.connection9()));
+    } else {
+        w.put(6, &format!(" role:{}", v.peer));
+    }
+    w.put(0, "\n");
+    if connected {
+        let mut indent = 4;
+        if v.conn > Conn::WFReportParams {
+            w.put(indent, &format!(" replication:{}", v.conn.replication9()));
+            indent = 8;
+        }
+        w.put(indent, &format!(" peer-disk:{}", v.pdsk));
+        if v.conn.is_syncing() {
+            let left = res.oos_kib(node);
+            w.put(
+                8,
+                &format!(" done:{:.2}", percent_done(res.config.size_kib, left)),
+            );
+        }
+        w.put(0, "\n");
+    }
+    w.put(0, "\n");
+}
+
+fn resource_v9(w: &mut Wrapper, res: &Resource, node: &str) {
+    let Some(v) = res.view(node) else {
+        return;
+    };
+    w.put(0, &res.name);
+    w.put(4, &format!(" role:{}", v.role));
+    w.put(0, "\n");
+    w.put(2, &format!(" disk:{}", v.disk));
+    if v.disk == Disk::Diskless {
+        // stdout is not a tty for the callers the simulator serves.
+        w.put(6, " client:no");
+    }
+    w.put(6, "\n");
+    let peer = res.peer_of(node).unwrap_or("peer");
+    let connected = v.conn >= Conn::Connected;
+    w.put(2, peer);
+    if !connected {
+        w.put(6, &format!(" connection:{}", v.conn.connection9()));
+    } else {
+        w.put(6, &format!(" role:{}", v.peer));
+    }
+    w.put(0, "\n");
+    if connected {
+        let mut indent = 4;
+        if v.conn > Conn::Connected {
+            w.put(indent, &format!(" replication:{}", v.conn.replication9()));
+            indent = 8;
+        }
+        w.put(indent, &format!(" peer-disk:{}", v.pdsk));
+        if v.conn.is_syncing() {
+            let left = res.oos_kib(node);
+            w.put(
+                8,
+                &format!(" done:{:.2}", percent_done(res.config.size_kib, left)),
+            );
+        }
+        w.put(0, "\n");
+    }
+    w.put(0, "\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops;
+    use crate::setup::{add_resource, ResourceSpec};
+
+    fn up_pair() -> SimState {
+        let mut st = SimState::default();
+        assert!(add_resource(&mut st, ResourceSpec::simple("r0", 1, &["alpha", "beta"])).is_ok());
+        assert!(ops::up(&mut st, "r0", "alpha").is_ok());
+        assert!(ops::up(&mut st, "r0", "beta").is_ok());
+        ops::reconcile(&mut st, "r0", 0);
+        st
+    }
+
+    #[test]
+    fn v84_connected_primary() {
+        let mut st = up_pair();
+        assert!(ops::promote(&mut st, "r0", "alpha", false, false, 0).is_ok());
+        assert_eq!(
+            render(&st, "alpha", Some("r0")),
+            Ok("r0 role:Primary\n  disk:UpToDate\n  peer role:Secondary\n    replication:Established peer-disk:UpToDate\n\n".to_string())
+        );
+    }
+
+    #[test]
+    fn v84_waiting_for_peer_shows_connecting_and_no_peer_device() {
+        let mut st = up_pair();
+        assert!(ops::down(&mut st, "r0", "beta", false).is_ok());
+        ops::reconcile(&mut st, "r0", 0);
+        assert_eq!(
+            render(&st, "alpha", None),
+            Ok("r0 role:Secondary\n  disk:UpToDate\n  peer connection:Connecting\n\n".to_string())
+        );
+    }
+
+    #[test]
+    fn v84_standalone() {
+        let mut st = up_pair();
+        assert!(ops::disconnect(&mut st, "r0", "alpha").is_ok());
+        ops::reconcile(&mut st, "r0", 0);
+        assert_eq!(
+            render(&st, "alpha", None),
+            Ok("r0 role:Secondary\n  disk:UpToDate\n  peer connection:StandAlone\n\n".to_string())
+        );
+    }
+
+    #[test]
+    fn v84_sync_target_shows_done() {
+        let mut st = up_pair();
+        ops::start_resync(&mut st, "r0", "alpha", "beta", 25, Some(0), 0);
+        assert_eq!(
+            render(&st, "beta", None),
+            Ok("r0 role:Secondary\n  disk:Inconsistent\n  peer role:Secondary\n    replication:SyncTarget peer-disk:UpToDate done:75.00\n\n".to_string())
+        );
+    }
+
+    #[test]
+    fn unknown_or_down_resource_is_an_error() {
+        let mut st = up_pair();
+        assert_eq!(render(&st, "alpha", Some("r9")), Err("r9".to_string()));
+        assert!(ops::down(&mut st, "r0", "alpha", false).is_ok());
+        assert_eq!(render(&st, "alpha", Some("r0")), Err("r0".to_string()));
+        assert_eq!(render(&st, "alpha", None), Ok(String::new()));
+    }
+
+    #[test]
+    fn v9_names_the_connection_after_the_peer_host() {
+        let mut st = up_pair();
+        st.flavour = Flavour::V9;
+        assert!(ops::promote(&mut st, "r0", "alpha", false, false, 0).is_ok());
+        assert_eq!(
+            render(&st, "alpha", None),
+            Ok("r0 role:Primary\n  disk:UpToDate\n  beta role:Secondary\n    peer-disk:UpToDate\n\n".to_string())
+        );
+        ops::start_resync(&mut st, "r0", "alpha", "beta", 50, Some(0), 0);
+        assert_eq!(
+            render(&st, "alpha", None),
+            Ok("r0 role:Primary\n  disk:UpToDate\n  beta role:Secondary\n    replication:SyncSource peer-disk:Inconsistent done:50.00\n\n".to_string())
+        );
+    }
+}
