@@ -57,7 +57,11 @@ impl Report {
     }
 
     /// Keeps only the named resource; an unknown name is an error listing the known ones.
+    /// A source without device information is left as it is: it cannot tell either way.
     pub fn select_resource(&mut self, name: &str) -> Result<()> {
+        if !self.status.has_device_info {
+            return Ok(());
+        }
         if self.status.resource(name).is_none() {
             let known: Vec<&str> = self
                 .status
@@ -155,6 +159,24 @@ mod tests {
     fn empty_input_is_rejected() {
         let err = parse_bytes("empty.txt".into(), b"", None).unwrap_err();
         assert!(format!("{err:#}").contains("empty.txt: empty input"));
+    }
+
+    #[test]
+    fn resource_filter_keeps_one_or_names_the_known_ones() {
+        use crate::testdata::*;
+        let mut r = report(status(vec![connected_primary(), sync_target()]), vec![]);
+        r.select_resource("minor-1").unwrap();
+        assert_eq!(r.status.resources.len(), 1);
+        let err = r.select_resource("r9").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/proc/drbd: no resource 'r9' (known: minor-1)"
+        );
+        let mut empty = report(status(vec![]), vec![]);
+        let err = empty.select_resource("r0").unwrap_err();
+        assert!(err.to_string().ends_with("(there are none)"));
+        empty.status.has_device_info = false;
+        assert!(empty.select_resource("r0").is_ok());
     }
 
     #[test]

@@ -583,3 +583,45 @@ fn watch_of_stdin_draws_and_stops_at_end_of_input() {
     assert_eq!(r.stdout.matches("(update ").count(), 1, "{}", r.stdout);
     assert!(r.stdout.contains("health: WARNING"), "{}", r.stdout);
 }
+
+#[test]
+fn partial_input_is_shown_with_diagnostics_unless_strict() {
+    let path = fixture("proc-8.4-bad-counter.txt");
+    let r = run_args(&[&path]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("minor-1"), "{}", r.stdout);
+    assert!(
+        r.stderr
+            .starts_with(&format!("drbd-status: {path}: error: line 4: ")),
+        "{}",
+        r.stderr
+    );
+    let r = run_args(&["--strict", &path]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .ends_with("input incomplete, failing because of --strict\n"),
+        "{}",
+        r.stderr
+    );
+    let r = run_args(&["--strict", "--check", &path]);
+    assert_eq!(r.code, 3);
+    assert!(r.stdout.starts_with(&format!(
+        "DRBD UNKNOWN - {path}: input incomplete (--strict)"
+    )));
+}
+
+#[test]
+fn invalid_utf8_is_replaced_and_reported() {
+    let text = std::fs::read(fixture("proc-8.4-primary-and-synctarget.txt")).unwrap();
+    let at = text.windows(4).position(|w| w == b"mock").unwrap();
+    let mut mangled = text.clone();
+    mangled.insert(at, 0xff);
+    let r = run(drbd_status().arg("-").write_stdin(mangled));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("minor-1"), "{}", r.stdout);
+    assert_eq!(
+        r.stderr,
+        "drbd-status: stdin: warning: input is not valid UTF-8; invalid bytes were replaced by U+FFFD\n"
+    );
+}
