@@ -315,6 +315,27 @@ fn watch_of_a_garbage_file_fails_at_once() {
     assert!(r.stderr.contains("not a DRBD status"), "{}", r.stderr);
 }
 
+/// Waits until the process has installed its SIGINT handler (bit 2 of SigCgt in /proc).
+fn wait_until_sigint_is_caught(pid: u32) {
+    let started = Instant::now();
+    loop {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+            .is_some_and(|mask| mask & (1 << (libc::SIGINT - 1)) != 0);
+        if caught {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no SIGINT handler installed"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 #[test]
 fn watch_stops_cleanly_on_sigint() {
     let mut child = std::process::Command::new(BIN)
@@ -324,7 +345,7 @@ fn watch_stops_cleanly_on_sigint() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    wait_until_sigint_is_caught(child.id());
     let pid = libc::pid_t::try_from(child.id()).unwrap();
     // SAFETY: signals our own child process.
     unsafe { libc::kill(pid, libc::SIGINT) };
