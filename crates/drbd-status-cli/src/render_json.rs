@@ -65,7 +65,7 @@ mod tests {
             json!([{"severity": "warning", "line": 3, "message": "unknown key 'foo'"}])
         );
         // serde's kebab-case of ProcDrbd8 (not Format::as_str()'s "proc-drbd-8").
-        assert_eq!(v["status"]["format"], "proc-drbd8");
+        assert_eq!(v["status"]["format"], "proc-drbd-8");
         assert_eq!(v["status"]["drbd_version"], "8.4.11-1");
         assert_eq!(v["status"]["has_device_info"], true);
     }
