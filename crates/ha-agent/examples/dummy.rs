@@ -204,3 +204,13 @@ fn traced<T>(
 fn main() {
     ha_agent::main(Dummy)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_is_sound() {
+        assert_eq!(Dummy.spec().problems(), Vec::<String>::new());
+    }
+}
