@@ -13,6 +13,35 @@
 //! Around every action the framework sets a deadline and a watchdog, takes a per-instance
 //! lock, logs like heartbeat's `ha_log`, and appends a line to the flight recorder.
 //! See `docs/agent-framework.md` for operators and agent authors.
+//!
+//! ```no_run
+//! use ha_agent::{Agent, AgentError, AgentSpec, Ctx, Health, ParamSpec};
+//!
+//! struct Mfsmaster;
+//!
+//! impl Agent for Mfsmaster {
+//!     fn spec(&self) -> AgentSpec {
+//!         AgentSpec::new("mfsmaster", "0.1.0", "MooseFS master server")
+//!             .param(ParamSpec::string("config", "mfsmaster.cfg").default("/etc/mfs/mfsmaster.cfg"))
+//!             .standard_actions()
+//!     }
+//!     fn start(&self, ctx: &Ctx) -> Result<(), AgentError> {
+//!         let config = ctx.params().get_str("config")?;
+//!         ctx.step("start daemon", || ctx.run(&["mfsmaster", "-c", config, "start"]))?;
+//!         Ok(())
+//!     }
+//!     fn stop(&self, _ctx: &Ctx) -> Result<(), AgentError> {
+//!         Ok(())
+//!     }
+//!     fn monitor(&self, _ctx: &Ctx, _level: u32) -> Result<Health, AgentError> {
+//!         Ok(Health::Stopped)
+//!     }
+//! }
+//!
+//! fn main() {
+//!     ha_agent::main(Mfsmaster)
+//! }
+//! ```
 
 pub mod action;
 pub mod agent;
