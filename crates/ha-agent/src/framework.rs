@@ -19,7 +19,7 @@ use crate::log::{LogTargets, Logger};
 use crate::outcome::{AgentError, ErrorKind, Health, Outcome};
 use crate::params::{self, Params};
 use crate::record;
-use crate::session::Session;
+use crate::session::{exit_reason_line, Session};
 use crate::spec::AgentSpec;
 use crate::{config, watchdog};
 
@@ -65,17 +65,18 @@ pub fn run<A: Agent + ?Sized>(agent: &A, argv: &[String], env: Env) -> i32 {
         Ok(p) => (p, None),
         Err(e) => (Params::default(), Some(e)),
     };
-    let session = Arc::new(Session::new(
+    let session = Arc::new(Session {
         spec,
         inv,
         env,
         log,
         params,
         budget,
-        Some(flight_path),
+        flight_path: Some(flight_path),
         started,
         started_wall,
-    ));
+        progress: Default::default(),
+    });
     if let Some(e) = param_error {
         return conclude(&session, settle_probe(&session, Outcome::Error(e)));
     }
@@ -109,12 +110,7 @@ fn usage_error(spec: &AgentSpec, env: &Env, e: &UsageError) -> i32 {
     Logger::new(&spec.name, targets).error(&format!("usage error: {e}"));
     let mut err = std::io::stderr().lock();
     let _ = match e.mode {
-        Mode::Ocf => {
-            let prefix = env
-                .non_empty("OCF_EXIT_REASON_PREFIX")
-                .unwrap_or("ocf-exit-reason:");
-            writeln!(err, "{prefix}{e}")
-        }
+        Mode::Ocf => writeln!(err, "{}", exit_reason_line(env, &e.message)),
         Mode::Heartbeat | Mode::Manual => writeln!(
             err,
             "usage: {} [args...] {{start|stop|status|validate-all}}; see {} --help",

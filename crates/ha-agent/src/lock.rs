@@ -45,6 +45,18 @@ pub fn lock_path(run_dir: &Path, agent: &str, instance: Option<&str>) -> PathBuf
     run_dir.join(name)
 }
 
+/// `text` with every character other than ASCII letters, digits, `.`, `_` and `-` made `_`.
+pub fn file_safe(text: &str) -> String {
+    text.chars()
+        .map(
+            |c| match c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                true => c,
+                false => '_',
+            },
+        )
+        .collect()
+}
+
 fn fnv1a32(text: &str) -> u32 {
     text.bytes().fold(0x811c_9dc5u32, |hash, byte| {
         (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)

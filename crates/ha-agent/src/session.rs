@@ -29,7 +29,13 @@ pub(crate) struct Session {
     pub budget: Budget,
     pub flight_path: Option<PathBuf>,
     pub started: Instant,
-    started_wall: DateTime<Local>,
+    pub started_wall: DateTime<Local>,
+    pub progress: Progress,
+}
+
+/// What changes while the action runs, shared with the watchdog.
+#[derive(Default)]
+pub(crate) struct Progress {
     steps: Mutex<Vec<StepRecord>>,
     /// Steps running now, outermost first (for the watchdog's message and record).
     open_steps: Mutex<Vec<(String, Instant)>>,
@@ -38,63 +44,39 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        spec: AgentSpec,
-        inv: Invocation,
-        env: Env,
-        log: Logger,
-        params: Params,
-        budget: Budget,
-        flight_path: Option<PathBuf>,
-        started: Instant,
-        started_wall: DateTime<Local>,
-    ) -> Session {
-        Session {
-            spec,
-            inv,
-            env,
-            log,
-            params,
-            budget,
-            flight_path,
-            started,
-            started_wall,
-            steps: Mutex::new(Vec::new()),
-            open_steps: Mutex::new(Vec::new()),
-            lock_wait: Mutex::new(None),
-            finishing: AtomicBool::new(false),
-        }
-    }
-
     pub fn step_opened(&self, name: &str) {
-        if let Ok(mut open) = self.open_steps.lock() {
+        if let Ok(mut open) = self.progress.open_steps.lock() {
             open.push((name.to_string(), Instant::now()));
         }
     }
 
     pub fn step_closed(&self, step: StepRecord) {
-        if let Ok(mut open) = self.open_steps.lock() {
+        if let Ok(mut open) = self.progress.open_steps.lock() {
             if let Some(i) = open.iter().rposition(|(n, _)| *n == step.name) {
                 open.remove(i);
             }
         }
-        if let Ok(mut steps) = self.steps.lock() {
+        if let Ok(mut steps) = self.progress.steps.lock() {
             steps.push(step);
         }
     }
 
     /// `outer/inner` of the steps running now, if any.
     pub fn current_step(&self) -> Option<String> {
-        let open = self.open_steps.lock().ok()?;
+        let open = self.progress.open_steps.lock().ok()?;
         let names: Vec<&str> = open.iter().map(|(n, _)| n.as_str()).collect();
         (!names.is_empty()).then(|| names.join("/"))
     }
 
     /// Finished steps, then the ones still running (innermost first), marked unfinished.
     fn all_steps(&self) -> Vec<StepRecord> {
-        let mut steps = self.steps.lock().map(|s| s.clone()).unwrap_or_default();
-        if let Ok(open) = self.open_steps.lock() {
+        let mut steps = self
+            .progress
+            .steps
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default();
+        if let Ok(open) = self.progress.open_steps.lock() {
             steps.extend(open.iter().rev().map(|(name, since)| StepRecord {
                 name: name.clone(),
                 ms: record::millis(since.elapsed()),
@@ -106,19 +88,19 @@ impl Session {
     }
 
     pub fn set_lock_wait(&self, waited: Duration) {
-        if let Ok(mut w) = self.lock_wait.lock() {
+        if let Ok(mut w) = self.progress.lock_wait.lock() {
             *w = Some(waited);
         }
     }
 
     pub fn is_finishing(&self) -> bool {
-        self.finishing.load(Ordering::SeqCst)
+        self.progress.finishing.load(Ordering::SeqCst)
     }
 
     /// Reports `outcome` once and returns the exit code; `None` when another thread (the
     /// watchdog) is already reporting, in which case that thread ends the process.
     pub fn finish(&self, outcome: Outcome) -> Option<i32> {
-        if self.finishing.swap(true, Ordering::SeqCst) {
+        if self.progress.finishing.swap(true, Ordering::SeqCst) {
             return None;
         }
         let action = self.inv.action;
@@ -229,6 +211,7 @@ impl Session {
             budget_ms: u64::try_from(self.budget.timeout.as_millis()).unwrap_or(u64::MAX),
             budget_source: self.budget.source,
             lock_wait_ms: self
+                .progress
                 .lock_wait
                 .lock()
                 .ok()
@@ -244,4 +227,12 @@ impl Session {
             self.log.warn(&format!("flight recorder: {e}"));
         }
     }
+}
+
+/// `${OCF_EXIT_REASON_PREFIX:-ocf-exit-reason:}<reason>`, one line.
+pub(crate) fn exit_reason_line(env: &Env, reason: &str) -> String {
+    let prefix = env
+        .non_empty("OCF_EXIT_REASON_PREFIX")
+        .unwrap_or("ocf-exit-reason:");
+    format!("{prefix}{}", status::one_line(reason))
 }
