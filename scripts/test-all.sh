@@ -7,9 +7,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests need. Later work adds here (heartbeat, pacemaker, resource-agents,
-# moosefs-*, iproute2, e2fsprogs, libxml2-utils, ...); the drbd-status tests need none today.
-APT_PACKAGES=()
+# Debian packages the tests need, installed when missing. Add a package here with the tests that
+# need it (later: heartbeat, pacemaker, moosefs-*, iproute2, e2fsprogs, ...).
+APT_PACKAGES=(
+    resource-agents # ocf-tester, ra-api-1.dtd, metadata.rng: crates/ha-agent meta-data and OCF tests
+    libxml2-utils   # xmllint: crates/ha-agent meta-data validation
+)
 # rustup brings rustc and cargo but links with the system C compiler.
 command -v cc >/dev/null || APT_PACKAGES+=(gcc libc6-dev)
 
