@@ -97,15 +97,7 @@ impl Connection {
 impl PeerDevice {
     /// Why resync is paused (`user`, `peer`, `dependency`); empty for `no`.
     pub fn resync_suspension_reasons(&self) -> Vec<String> {
-        match self.resync_suspended.as_deref() {
-            None | Some("no") => vec![],
-            Some(list) => list
-                .split(',')
-                .map(str::trim)
-                .filter(|r| !r.is_empty())
-                .map(str::to_string)
-                .collect(),
-        }
+        crate::text::reason_list(self.resync_suspended.as_deref())
     }
 
     /// Seconds until the resync/verify finishes; `None` for `nan` (9.4–9.5), the
