@@ -3,6 +3,7 @@
 use super::state::{ConnectionEntry, Events2State, KeyValues, ResourceState};
 use crate::model::{Connection, Device, Format, PeerDevice, Resource, Status, SyncProgress};
 use crate::states::{ConnectionState, DiskState, ReplicationState, Role};
+use crate::text::reason_list;
 
 impl Events2State {
     /// Converts the current state into the shared model, ordered by name / volume / peer id.
@@ -34,7 +35,7 @@ fn resource(name: &str, r: &ResourceState) -> Resource {
         name: name.to_string(),
         node_id: r.keys.get("node-id").and_then(|v| v.parse().ok()),
         role: r.keys.get("role").map_or(Role::Unknown, Role::from),
-        suspended: reasons(r.keys.get("suspended")),
+        suspended: reason_list(r.keys.get("suspended")),
         may_promote: yes_no(r.keys.get("may_promote")),
         split_brain_reported: r.split_brain_reported,
         devices: r
@@ -100,7 +101,7 @@ fn peer_device(volume: u32, p: &KeyValues) -> PeerDevice {
         volume,
         peer_disk: p.get("peer-disk").map(DiskState::from),
         peer_client: yes_no(p.get("peer-client")),
-        resync_suspended: reasons(p.get("resync-suspended")),
+        resync_suspended: reason_list(p.get("resync-suspended")),
         out_of_sync_kib: number(p.get("out-of-sync")),
         sent_kib: number(p.get("sent")),
         received_kib: number(p.get("received")),
@@ -115,18 +116,6 @@ fn yes_no(raw: Option<&str>) -> Option<bool> {
         "yes" => Some(true),
         "no" => Some(false),
         _ => None,
-    }
-}
-
-/// `no` or a comma list of reasons (`user,no-data`).
-fn reasons(raw: Option<&str>) -> Vec<String> {
-    match raw {
-        None | Some("no") => Vec::new(),
-        Some(list) => list
-            .split(',')
-            .filter(|r| !r.is_empty())
-            .map(str::to_string)
-            .collect(),
     }
 }
 

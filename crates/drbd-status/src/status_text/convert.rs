@@ -4,6 +4,7 @@ use super::values::{Flag, Stat};
 use super::{Connection, Device, PeerDevice, Resource, StatusText};
 use crate::model::{self, Format, Status, SyncProgress};
 use crate::states::{ConnectionState, Role};
+use crate::text::reason_list;
 use std::collections::BTreeMap;
 
 impl StatusText {
@@ -24,7 +25,7 @@ impl Resource {
             name: self.name.clone(),
             node_id: self.node_id,
             role: self.role.clone().unwrap_or(Role::Unknown),
-            suspended: reasons(self.suspended.as_deref()),
+            suspended: reason_list(self.suspended.as_deref()),
             may_promote: None,
             split_brain_reported: false,
             devices: self.devices.iter().map(Device::to_model).collect(),
@@ -80,7 +81,7 @@ impl PeerDevice {
             replication: self.replication.clone(),
             peer_disk: self.peer_disk.clone(),
             peer_client: yes_no(&self.peer_client),
-            resync_suspended: reasons(self.resync_suspended.as_deref()),
+            resync_suspended: reason_list(self.resync_suspended.as_deref()),
             out_of_sync_kib: counter(&self.stats, "out-of-sync"),
             sent_kib: counter(&self.stats, "sent"),
             received_kib: counter(&self.stats, "received"),
@@ -106,18 +107,6 @@ impl PeerDevice {
             eta_seconds: self.stats.get("eta").and_then(whole_seconds),
             stalled: false,
         })
-    }
-}
-
-/// `no` → none; otherwise the comma-separated reasons.
-fn reasons(raw: Option<&str>) -> Vec<String> {
-    match raw {
-        None | Some("no") => Vec::new(),
-        Some(list) => list
-            .split(',')
-            .filter(|r| !r.is_empty())
-            .map(str::to_string)
-            .collect(),
     }
 }
 
