@@ -7,13 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v cargo >/dev/null && [ -x "$HOME/.cargo/bin/cargo" ]; then
-    export PATH="$HOME/.cargo/bin:$PATH"
-fi
-command -v cargo >/dev/null || {
-    echo "demo: cargo not found: install Rust with rustup (https://rustup.rs: curl --proto '=https' -sSf https://sh.rustup.rs | sh -s -- -y), then open a new shell" >&2
-    exit 1
-}
+. scripts/rust-env.sh
+require_cargo demo
 
 echo "==> cargo build --release -p drbd-status-cli"
 cargo build --release -q -p drbd-status-cli

@@ -6,6 +6,7 @@
 # Exits non-zero on any failure. Under CI=true nothing is skipped: a missing tool is a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/rust-env.sh
 
 # Debian packages the tests need, installed when missing. Add a package here with the tests that
 # need it (later: heartbeat, pacemaker, moosefs-*, iproute2, e2fsprogs, ...).
@@ -41,12 +42,7 @@ install_packages() {
 }
 
 require_rust() {
-    # rustup installs into ~/.cargo/bin, which a non-login shell may not have on PATH.
-    if ! command -v cargo >/dev/null && [ -x "$HOME/.cargo/bin/cargo" ]; then
-        export PATH="$HOME/.cargo/bin:$PATH"
-    fi
-    command -v cargo >/dev/null \
-        || die "cargo not found: install Rust with rustup (https://rustup.rs: curl --proto '=https' -sSf https://sh.rustup.rs | sh -s -- -y), then open a new shell"
+    require_cargo test-all
     cargo fmt --version >/dev/null 2>&1 || die "rustfmt missing: rustup component add rustfmt"
     cargo clippy --version >/dev/null 2>&1 || die "clippy missing: rustup component add clippy"
 }
@@ -73,8 +69,8 @@ run_tests() {
     return "$status"
 }
 
-install_packages
 require_rust
+install_packages
 say "$(cargo --version), $(rustc --version)"
 
 say "cargo fmt --all -- --check"
