@@ -279,8 +279,10 @@ fn arguments_override_config_file() {
     let sb = Sandbox::new();
     std::fs::write(sb.path("etc/Dummy.conf"), "delay_ms=5000\n").unwrap();
     let state = sb.state("s");
+    let mut start = sb.dummy(&[&state, "0", "start"]);
+    // Time only the agent: building the example binary must not count against the limit.
     let started = std::time::Instant::now();
-    assert_eq!(code(&mut sb.dummy(&[&state, "0", "start"])), 0);
+    assert_eq!(code(&mut start), 0);
     assert!(started.elapsed() < std::time::Duration::from_secs(4));
 }
 

@@ -88,10 +88,10 @@ fn lock_wait_is_bounded_by_the_deadline() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(300));
+    let mut monitor = sb.ocf("monitor", &[("state", &state)]);
+    monitor.env("OCF_RESKEY_CRM_meta_timeout", "2000");
     let started = Instant::now();
-    let (rc, _, err) = run(sb
-        .ocf("monitor", &[("state", &state)])
-        .env("OCF_RESKEY_CRM_meta_timeout", "2000"));
+    let (rc, _, err) = run(&mut monitor);
     assert_eq!(rc, 1, "{err}");
     assert!(started.elapsed() < Duration::from_millis(2800));
     assert!(err.contains("still holds"), "{err}");
@@ -102,10 +102,10 @@ fn lock_wait_is_bounded_by_the_deadline() {
 fn watchdog_ends_an_action_that_overruns_pacemakers_timeout() {
     let sb = Sandbox::new();
     let state = sb.state("slow.state");
+    let mut start = sb.ocf("start", &[("state", &state), ("delay_ms", "20000")]);
+    start.env("OCF_RESKEY_CRM_meta_timeout", "4000");
     let started = Instant::now();
-    let (rc, _, err) = run(sb
-        .ocf("start", &[("state", &state), ("delay_ms", "20000")])
-        .env("OCF_RESKEY_CRM_meta_timeout", "4000"));
+    let (rc, _, err) = run(&mut start);
     let took = started.elapsed();
     assert_eq!(rc, 1, "{err}");
     // Pacemaker kills at 4 s; the watchdog fires at 3.8 s.
@@ -136,8 +136,9 @@ fn watchdog_ends_an_action_that_overruns_pacemakers_timeout() {
 fn watchdog_bounds_heartbeat_calls_through_the_timeout_parameter() {
     let sb = Sandbox::new();
     let state = sb.state("slow.state");
+    let mut start = sb.heartbeat(&[&state, "20000", "timeout=1", "start"]);
     let started = Instant::now();
-    let (rc, out, _) = run(&mut sb.heartbeat(&[&state, "20000", "timeout=1", "start"]));
+    let (rc, out, _) = run(&mut start);
     assert_eq!((rc, out.as_str()), (1, ""));
     let took = started.elapsed();
     assert!(
