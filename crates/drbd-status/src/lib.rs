@@ -123,7 +123,7 @@ mod tests {
             detect("version: 8.4.11 (api:1/proto:86-101)\n"),
             Some(InputKind::ProcDrbd)
         );
-        assert_eq!(detect("\n r0 x").is_none(), true);
+        assert!(detect("\n r0 x").is_none());
         assert_eq!(
             detect("r0 role:Primary\n  disk:UpToDate\n"),
             Some(InputKind::StatusText)

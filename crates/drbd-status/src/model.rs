@@ -13,8 +13,10 @@ use serde::Serialize;
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// `/proc/drbd` of DRBD 8.0–8.4 (or 9.2+ in `(compat 8.4)` mode).
+    #[serde(rename = "proc-drbd-8")]
     ProcDrbd8,
     /// `/proc/drbd` of DRBD 9: version and transports only, no device state.
+    #[serde(rename = "proc-drbd-9")]
     ProcDrbd9,
     /// `drbdadm status` / `drbdsetup status` text.
     StatusText,
@@ -322,6 +324,19 @@ pub(crate) mod tests {
             sent_kib: None,
             received_kib: None,
             sync: None,
+        }
+    }
+
+    #[test]
+    fn format_serialises_as_its_name() {
+        for f in [
+            Format::ProcDrbd8,
+            Format::ProcDrbd9,
+            Format::StatusText,
+            Format::StatusJson,
+            Format::Events2,
+        ] {
+            assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
         }
     }
 

@@ -35,6 +35,18 @@ pub fn looks_like_timestamp(token: &str) -> bool {
         && b[16] == b':'
 }
 
+/// A suspension field: `no` (or absent) means none, otherwise a comma list (`user,no-data`).
+pub fn reason_list(raw: Option<&str>) -> Vec<String> {
+    match raw {
+        None | Some("no") => Vec::new(),
+        Some(list) => list
+            .split(',')
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+            .collect(),
+    }
+}
+
 /// Parses an unsigned number that may carry `,` thousands separators (`1,024,000`).
 pub fn parse_grouped_u64(raw: &str) -> Option<u64> {
     if raw.is_empty() || raw.starts_with(',') || raw.ends_with(',') {
@@ -63,6 +75,13 @@ mod tests {
         assert!(looks_like_timestamp("2019-05-07T13:50:23.973595-07:00"));
         assert!(!looks_like_timestamp("exists"));
         assert!(!looks_like_timestamp("2019-05-07"));
+    }
+
+    #[test]
+    fn reason_lists_split_on_commas() {
+        assert!(reason_list(None).is_empty());
+        assert!(reason_list(Some("no")).is_empty());
+        assert_eq!(reason_list(Some("user,no-data")), vec!["user", "no-data"]);
     }
 
     #[test]

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The test command of mfs-ha: installs what the tests need, then format check, clippy, tests.
+#
+#   bash scripts/test-all.sh          (as root on Debian 12 with a Rust toolchain; CI runs it too)
+#
+# Exits non-zero on any failure. Under CI=true nothing is skipped: a missing tool is a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/rust-env.sh
+
+# Debian packages the tests need, installed when missing. Add a package here with the tests that
+# need it (later: heartbeat, pacemaker, moosefs-*, iproute2, e2fsprogs, ...).
+APT_PACKAGES=(
+    resource-agents # ocf-tester, ra-api-1.dtd, metadata.rng: crates/ha-agent meta-data and OCF tests
+    libxml2-utils   # xmllint: crates/ha-agent meta-data validation
+)
+# rustup brings rustc and cargo but links with the system C compiler.
+command -v cc >/dev/null || APT_PACKAGES+=(gcc libc6-dev)
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'test-all: %s\n' "$*" >&2; exit 1; }
+
+missing_packages() {
+    local pkg
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
+            || printf '%s\n' "$pkg"
+    done
+}
+
+install_packages() {
+    [ "${#APT_PACKAGES[@]}" -gt 0 ] || return 0
+    command -v dpkg-query >/dev/null || die "not a Debian system: install ${APT_PACKAGES[*]} by hand"
+    local missing
+    mapfile -t missing < <(missing_packages "${APT_PACKAGES[@]}")
+    [ "${#missing[@]}" -gt 0 ] || return 0
+    [ "$(id -u)" -eq 0 ] || die "missing packages ${missing[*]}: run as root or 'apt-get install ${missing[*]}'"
+    say "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+require_rust() {
+    require_cargo test-all
+    cargo fmt --version >/dev/null 2>&1 || die "rustfmt missing: rustup component add rustfmt"
+    cargo clippy --version >/dev/null 2>&1 || die "clippy missing: rustup component add clippy"
+}
+
+# Runs `cargo test`, shows its output, then one summary line over all test binaries.
+run_tests() {
+    local log status
+    log=$(mktemp)
+    set +e
+    cargo test --workspace --no-fail-fast --color never 2>&1 | tee "$log"
+    status=${PIPESTATUS[0]}
+    set -e
+    say "test summary"
+    grep -E '^test result:' "$log" || true
+    awk '/^test result:/ {
+            for (i = 1; i < NF; i++) {
+                if ($(i+1) ~ /^passed/)  p += $i
+                if ($(i+1) ~ /^failed/)  f += $i
+                if ($(i+1) ~ /^ignored/) s += $i
+            }
+         }
+         END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+    rm -f "$log"
+    return "$status"
+}
+
+require_rust
+install_packages
+say "$(cargo --version), $(rustc --version)"
+
+say "cargo fmt --all -- --check"
+cargo fmt --all -- --check
+
+say "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+say "cargo test --workspace"
+run_tests
