@@ -191,7 +191,18 @@ impl Host for RealHost {
                         String::from_utf8_lossy(&out.stderr).trim()
                     );
                 }
-                Ok(())
+                // A loop device still open elsewhere (udev probing it, say) is cleared
+                // only at its last close: wait for that, so callers see it gone.
+                for _ in 0..100 {
+                    if backing_file(&dev.loop_path).is_none() {
+                        return Ok(());
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                bail!(
+                    "{} is still attached after losetup -d (someone holds it open)",
+                    dev.loop_path
+                )
             }
             // Already detached, or reused by someone else: not ours to touch.
             _ => Ok(()),

@@ -284,13 +284,31 @@ fn run_one(command: &str, res: &Resource, st: &SimState, parsed: &Args, ctx: &mu
                 .unwrap_or(addr);
             Output::ok(format!("{ip}\n"))
         }
-        "primary" | "secondary" | "role" | "cstate" => {
-            run_call(&Call::new(flavour, command, res, opts), parsed, ctx)
-        }
-        "status" => run_call(&Call::new(flavour, "status", res, &[]), parsed, ctx),
-        "down" => run_call(&Call::new(flavour, "down", res, &[]), parsed, ctx),
-        "disconnect" => run_call(&Call::new(flavour, "disconnect", res, &[]), parsed, ctx),
-        "connect" => run_call(&Call::new(flavour, "connect", res, opts), parsed, ctx),
+        "primary" | "secondary" | "role" | "cstate" => run_call(
+            &Call::new(flavour, command, res, &ctx.node, opts),
+            parsed,
+            ctx,
+        ),
+        "status" => run_call(
+            &Call::new(flavour, "status", res, &ctx.node, &[]),
+            parsed,
+            ctx,
+        ),
+        "down" => run_call(
+            &Call::new(flavour, "down", res, &ctx.node, &[]),
+            parsed,
+            ctx,
+        ),
+        "disconnect" => run_call(
+            &Call::new(flavour, "disconnect", res, &ctx.node, &[]),
+            parsed,
+            ctx,
+        ),
+        "connect" => run_call(
+            &Call::new(flavour, "connect", res, &ctx.node, opts),
+            parsed,
+            ctx,
+        ),
         "dstate" => dstate(res, flavour, parsed, ctx),
         "outdate" => outdate(res, flavour, parsed, ctx),
         "up" => up(res, flavour, parsed, ctx, false),
@@ -306,7 +324,7 @@ fn run_one(command: &str, res: &Resource, st: &SimState, parsed: &Args, ctx: &mu
 /// `adm_generic_b()`: drbdsetup's stderr is kept for state errors (11, 17) only; any other
 /// failure falls back to drbdmeta, which reads the on-disk state of a device that is down.
 fn dstate(res: &Resource, flavour: Flavour, parsed: &Args, ctx: &mut Ctx) -> Output {
-    let call = Call::new(flavour, "dstate", res, &[]);
+    let call = Call::new(flavour, "dstate", res, &ctx.node, &[]);
     if parsed.dry_run {
         return Output::ok(format!("{}\n", call.cmdline));
     }
@@ -322,7 +340,7 @@ fn dstate(res: &Resource, flavour: Flavour, parsed: &Args, ctx: &mut Ctx) -> Out
 
 /// `adm_outdate()`: drbdsetup outdate quietly; 17 is final; otherwise drbdmeta outdate.
 fn outdate(res: &Resource, flavour: Flavour, parsed: &Args, ctx: &mut Ctx) -> Output {
-    let call = Call::new(flavour, "outdate", res, &[]);
+    let call = Call::new(flavour, "outdate", res, &ctx.node, &[]);
     if parsed.dry_run {
         return Output::ok(format!("{}\n", call.cmdline));
     }
@@ -350,14 +368,14 @@ fn up(res: &Resource, flavour: Flavour, parsed: &Args, ctx: &mut Ctx, adjust: bo
         .get(&ctx.node)
         .map(|n| n.net)
         .unwrap_or(false);
-    let attach = Call::new(flavour, "attach", res, &[]);
-    let connect = Call::new(flavour, "connect", res, &parsed.setup_options);
+    let attach = Call::new(flavour, "attach", res, &ctx.node, &[]);
+    let connect = Call::new(flavour, "connect", res, &ctx.node, &parsed.setup_options);
     if parsed.dry_run {
         let mut text = String::new();
         if view.is_none() {
-            text.push_str(&Call::new(flavour, "new-resource", res, &[]).cmdline);
+            text.push_str(&Call::new(flavour, "new-resource", res, &ctx.node, &[]).cmdline);
             text.push('\n');
-            text.push_str(&Call::new(flavour, "new-minor", res, &[]).cmdline);
+            text.push_str(&Call::new(flavour, "new-minor", res, &ctx.node, &[]).cmdline);
             text.push('\n');
         }
         if view.is_none() || !adjust {
@@ -371,7 +389,7 @@ fn up(res: &Resource, flavour: Flavour, parsed: &Args, ctx: &mut Ctx, adjust: bo
         return Output::ok(text);
     }
     if view.is_none() {
-        let mut out = setup::execute(&Call::new(flavour, "up", res, &[]), ctx);
+        let mut out = setup::execute(&Call::new(flavour, "up", res, &ctx.node, &[]), ctx);
         report(&mut out, &attach.cmdline);
         return out;
     }

@@ -63,7 +63,13 @@ fn ipv4(addr: Option<&String>) -> String {
 
 impl Call {
     /// The call drbdadm makes for `command` on `res` (`_adm_generic()` and friends).
-    pub fn new(flavour: Flavour, command: &str, res: &Resource, setup_options: &[String]) -> Call {
+    pub fn new(
+        flavour: Flavour,
+        command: &str,
+        res: &Resource,
+        node: &str,
+        setup_options: &[String],
+    ) -> Call {
         let has = |o: &str| setup_options.iter().any(|s| s == o);
         let op = match command {
             "primary" => Op::Primary {
@@ -85,11 +91,8 @@ impl Call {
             _ => Op::SetupNoop,
         };
         let minor = res.minor.to_string();
-        let nodes = &res.nodes;
-        let me = nodes.first();
-        let peer = nodes.get(1);
-        let my_addr = ipv4(me.and_then(|n| res.config.addresses.get(n)));
-        let peer_addr = ipv4(peer.and_then(|n| res.config.addresses.get(n)));
+        let my_addr = ipv4(res.config.addresses.get(node));
+        let peer_addr = ipv4(res.peer_of(node).and_then(|p| res.config.addresses.get(p)));
         let image = &res.config.image;
         let (objname, args): (String, String) = match (flavour, command) {
             (Flavour::V83, "attach" | "up") => {
