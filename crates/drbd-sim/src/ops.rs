@@ -82,6 +82,18 @@ pub fn promote(
     let os = up_view(st, name, node, ConfigError::MinorInvalid)?;
     let res = resource(st, name)?;
     if os.role == Role::Primary {
+        // Promoting again while a slow demotion is in flight keeps the node Primary.
+        let pending = res
+            .node_state
+            .get(node)
+            .and_then(|n| n.demote_at_ms)
+            .is_some();
+        if pending {
+            if let Some(me) = node_mut(st, name, node) {
+                me.demote_at_ms = None;
+            }
+            return Ok(Effect::Changed);
+        }
         return Ok(Effect::Unchanged);
     }
     let ctx = context(res, open);

@@ -34,8 +34,16 @@ pub struct Lock {
 }
 
 impl Store {
+    /// A store in `dir`; a relative path is taken from the current directory, so the loop
+    /// devices and paths recorded stay valid wherever later calls run.
     pub fn new(dir: impl Into<PathBuf>) -> Store {
-        Store { dir: dir.into() }
+        let dir = dir.into();
+        let dir = if dir.is_relative() {
+            std::env::current_dir().map(|c| c.join(&dir)).unwrap_or(dir)
+        } else {
+            dir
+        };
+        Store { dir }
     }
 
     /// The store named by `$DRBD_SIM_DIR`.

@@ -603,3 +603,33 @@ fn peer_outdated_is_remembered_while_disconnected() {
         "WFConnection Secondary/Unknown UpToDate/Outdated"
     );
 }
+
+#[test]
+fn promote_during_a_slow_demotion_cancels_it() {
+    let mut st = pair();
+    up_both(&mut st);
+    assert_eq!(
+        promote(&mut st, "r0", "a", false, false, T0),
+        Ok(Effect::Changed)
+    );
+    if let Some(n) = st
+        .resources
+        .get_mut("r0")
+        .and_then(|r| r.node_state.get_mut("a"))
+    {
+        n.demote_delay_ms = 1_000;
+    }
+    assert!(matches!(
+        demote(&mut st, "r0", "a", false, T0),
+        Ok(Effect::DemotionPending(_))
+    ));
+    assert_eq!(
+        promote(&mut st, "r0", "a", false, false, T0),
+        Ok(Effect::Changed)
+    );
+    advance(&mut st, T0 + 5_000);
+    assert_eq!(
+        csds(&st, "a"),
+        "Connected Primary/Secondary UpToDate/UpToDate"
+    );
+}
