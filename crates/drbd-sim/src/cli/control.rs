@@ -1,17 +1,15 @@
 //! `drbd-sim`: declare resources, drive the simulated cluster from tests, inspect, clean up.
 
-use super::Output;
+use super::{lifecycle, Output};
 use crate::device::{Host, RealHost};
 use crate::engine::Engine;
 use crate::errors::Failure;
 use crate::model::SimState;
 use crate::ops::{self, Effect};
-use crate::setup::{add_resource, parse_size_kib, ResourceSpec};
-use crate::states::{Disk, Fencing, Flavour};
+use crate::states::Disk;
 use crate::store::Store;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Parser, Subcommand};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -33,7 +31,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Declare a resource (nodes start down, meta data as --disk-state says).
-    Init(InitArgs),
+    Init(lifecycle::InitArgs),
     /// Detach the loop devices, remove the device nodes and images this simulator created,
     /// and the state.
     Destroy,
@@ -119,55 +117,6 @@ enum Command {
     InstallLinks { dir: PathBuf },
 }
 
-#[derive(Debug, clap::Args)]
-struct InitArgs {
-    #[arg(long, default_value = "r0")]
-    resource: String,
-    #[arg(long, default_value_t = 1)]
-    minor: u32,
-    /// Two node names, comma separated.
-    #[arg(long, value_delimiter = ',', default_value = "a,b")]
-    nodes: Vec<String>,
-    /// Device path; {node} and {minor} are substituted [default: $DIR/{node}/dev/drbd{minor}].
-    #[arg(long)]
-    device: Option<String>,
-    /// Image file shared by both nodes [default: $DIR/<resource>.img, created].
-    #[arg(long)]
-    disk_image: Option<String>,
-    /// Size of a created image (K, M, G).
-    #[arg(long, default_value = "64M")]
-    size: String,
-    /// 8.4 (drbd-utils 9 with an 8.4 kernel), 8.3, or 9.
-    #[arg(long, default_value = "8.4")]
-    flavour: String,
-    #[arg(long)]
-    allow_two_primaries: bool,
-    /// dont-care, resource-only or resource-and-stonith.
-    #[arg(long, default_value = "dont-care")]
-    fencing: String,
-    /// Initial meta data: UpToDate, Consistent, Outdated or Inconsistent.
-    #[arg(long, default_value = "UpToDate")]
-    disk_state: String,
-    /// Resync speed in KiB/s (0: resyncs finish at once).
-    #[arg(long, default_value_t = 0)]
-    sync_rate: u64,
-    /// ping-timeout in tenths of a second.
-    #[arg(long, default_value_t = 5)]
-    ping_timeout: u32,
-    /// node=ip:port, repeatable.
-    #[arg(long = "address")]
-    addresses: Vec<String>,
-    /// No loop devices or device nodes (no root needed; held-open only via set-open).
-    #[arg(long)]
-    no_devices: bool,
-    /// Bring both nodes up (connected, Secondary).
-    #[arg(long)]
-    up: bool,
-    /// Then promote this node.
-    #[arg(long)]
-    primary: Option<String>,
-}
-
 /// Runs a `drbd-sim` command line (without the program name).
 pub fn run(args: &[String]) -> Output {
     let argv = std::iter::once("drbd-sim".to_string()).chain(args.iter().cloned());
@@ -225,7 +174,7 @@ fn check_node(st: &SimState, name: &str, node: &str) -> Result<()> {
     }
 }
 
-fn failure(f: Failure) -> anyhow::Error {
+pub(super) fn failure(f: Failure) -> anyhow::Error {
     match f {
         Failure::State(e) => anyhow!("refused: ({}) {}", e.code(), e.text()),
         Failure::Config(e) => anyhow!("refused: ({}) {}", e.code(), e.text()),
@@ -258,9 +207,9 @@ fn control(
 
 fn execute(command: Command, store: &Store, host: &mut dyn Host) -> Result<Output> {
     match command {
-        Command::Init(a) => init(a, store, host),
-        Command::Destroy => destroy(store, host),
-        Command::Show { resource } => show(store, host, resource),
+        Command::Init(a) => lifecycle::init(a, store, host),
+        Command::Destroy => lifecycle::destroy(store, host),
+        Command::Show { resource } => lifecycle::show(store, host, resource),
         Command::Proc { node } => {
             Engine::new(store, host).snapshot()?;
             let text = std::fs::read_to_string(store.proc_path(&node))
@@ -380,7 +329,7 @@ fn execute(command: Command, store: &Store, host: &mut dyn Host) -> Result<Outpu
             Engine::new(store, host).snapshot()?;
             Ok(Output::default())
         }
-        Command::InstallLinks { dir } => install_links(&dir),
+        Command::InstallLinks { dir } => lifecycle::install_links(&dir),
     }
 }
 
@@ -401,182 +350,4 @@ fn set_delay(
         }
         Ok(Effect::Changed)
     })
-}
-
-fn init(a: InitArgs, store: &Store, host: &mut dyn Host) -> Result<Output> {
-    let flavour = Flavour::parse(&a.flavour)
-        .ok_or_else(|| anyhow!("flavour {:?}: use 8.4, 8.3 or 9", a.flavour))?;
-    let fencing = Fencing::parse(&a.fencing).ok_or_else(|| {
-        anyhow!(
-            "fencing {:?}: use dont-care, resource-only or resource-and-stonith",
-            a.fencing
-        )
-    })?;
-    let md_disk = Disk::parse(&a.disk_state)
-        .ok_or_else(|| anyhow!("disk state {:?} is not a DRBD disk state", a.disk_state))?;
-    let dir = store.dir().display().to_string();
-    let mut addresses = BTreeMap::new();
-    for spec in &a.addresses {
-        let (node, addr) = spec
-            .split_once('=')
-            .ok_or_else(|| anyhow!("--address {spec:?}: use node=ip:port"))?;
-        addresses.insert(node.to_string(), addr.to_string());
-    }
-    let image = match a.disk_image.clone() {
-        Some(p) => p,
-        None => format!("{dir}/{}.img", a.resource),
-    };
-    let size_kib = match std::fs::metadata(&image) {
-        Ok(m) if a.disk_image.is_some() => (m.len() / 1024).max(1024),
-        _ => parse_size_kib(&a.size)?,
-    };
-    let spec = ResourceSpec {
-        name: a.resource.clone(),
-        minor: a.minor,
-        nodes: a.nodes.clone(),
-        device: a
-            .device
-            .clone()
-            .unwrap_or_else(|| format!("{dir}/{{node}}/dev/drbd{{minor}}")),
-        image: image.clone(),
-        size_kib,
-        allow_two_primaries: a.allow_two_primaries,
-        fencing,
-        ping_timeo_ds: a.ping_timeout,
-        sync_rate_kib: a.sync_rate,
-        addresses,
-        real_devices: !a.no_devices,
-        md_disk,
-    };
-    let created_image = if a.no_devices {
-        false
-    } else {
-        host.create_image(&image, size_kib)?
-    };
-    let mut engine = Engine::new(store, host);
-    let added = engine.transact(|st, _, _| -> Result<()> {
-        if !st.resources.is_empty() && st.flavour != flavour {
-            bail!(
-                "the state directory simulates DRBD {}; all resources share one flavour",
-                st.flavour
-            );
-        }
-        st.flavour = flavour;
-        add_resource(st, spec)?;
-        if let Some(r) = st.resources.get_mut(&a.resource) {
-            r.image_created = created_image;
-        }
-        Ok(())
-    });
-    if let Err(e) = added.and_then(|r| r) {
-        if created_image {
-            let _ = engine.host.remove_image(&image);
-        }
-        return Err(e);
-    }
-    let mut out = Output::default();
-    if a.up {
-        for node in &a.nodes {
-            let r = engine.transact(|st, _, _| ops::up(st, &a.resource, node))?;
-            r.map_err(failure)?;
-        }
-    }
-    if let Some(p) = a.primary {
-        let r = engine.transact(|st, host, now| {
-            let open = !Engine::holders(st, host, &a.resource, &p).is_empty();
-            ops::promote(st, &a.resource, &p, false, open, now)
-        })?;
-        r.map_err(failure)?;
-    }
-    for w in engine.warnings {
-        out.stderr.push_str(&format!("drbd-sim: warning: {w}\n"));
-    }
-    Ok(out)
-}
-
-fn show(store: &Store, host: &mut dyn Host, resource: Option<String>) -> Result<Output> {
-    let st = Engine::new(store, host).snapshot()?;
-    let mut views = serde_json::Map::new();
-    for (name, res) in &st.resources {
-        if resource.as_deref().is_some_and(|r| r != name) {
-            continue;
-        }
-        let mut per_node = serde_json::Map::new();
-        for node in &res.nodes {
-            let v = match res.view(node) {
-                Some(v) => serde_json::json!({
-                    "cs": v.conn.as_str(),
-                    "ro": format!("{}/{}", v.role, v.peer),
-                    "ds": format!("{}/{}", v.disk, v.pdsk),
-                    "device": res.device_path(node),
-                }),
-                None => serde_json::json!({"cs": "Unconfigured"}),
-            };
-            per_node.insert(node.clone(), v);
-        }
-        views.insert(name.clone(), serde_json::Value::Object(per_node));
-    }
-    let doc = serde_json::json!({ "views": views, "state": st });
-    let text = serde_json::to_string_pretty(&doc).context("cannot serialise the state")?;
-    Ok(Output::ok(format!("{text}\n")))
-}
-
-fn destroy(store: &Store, host: &mut dyn Host) -> Result<Output> {
-    let lock = store.lock()?;
-    let st = store.load(&lock)?;
-    let mut problems = Vec::new();
-    for res in st.resources.values() {
-        for ns in res.node_state.values() {
-            if let Some(dev) = &ns.device {
-                if let Err(e) = host.detach(dev, &res.config.image) {
-                    problems.push(format!("{e:#}"));
-                }
-            }
-        }
-        if res.image_created {
-            if let Err(e) = host.remove_image(&res.config.image) {
-                problems.push(format!("{e:#}"));
-            }
-        }
-    }
-    let mut nodes: Vec<&String> = st.resources.values().flat_map(|r| &r.nodes).collect();
-    nodes.sort();
-    nodes.dedup();
-    for node in nodes {
-        let path = store.proc_path(node);
-        let _ = std::fs::remove_file(&path);
-        if let Some(parent) = path.parent() {
-            let _ = std::fs::remove_dir(parent.join("dev"));
-            let _ = std::fs::remove_dir(parent);
-        }
-    }
-    let _ = std::fs::remove_file(store.config_path());
-    if problems.is_empty() {
-        let _ = std::fs::remove_file(store.state_path());
-        let _ = std::fs::remove_file(store.dir().join("state.lock"));
-        Ok(Output::default())
-    } else {
-        Ok(Output::fail(
-            1,
-            format!(
-                "drbd-sim: destroy left things behind (state kept):\n{}\n",
-                problems.join("\n")
-            ),
-        ))
-    }
-}
-
-fn install_links(dir: &std::path::Path) -> Result<Output> {
-    let exe = std::env::current_exe().context("cannot find this executable")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    for name in ["drbdadm", "drbdsetup", "drbdsetup-84"] {
-        let link = dir.join(name);
-        if std::fs::symlink_metadata(&link).is_ok() {
-            std::fs::remove_file(&link)
-                .with_context(|| format!("cannot replace {}", link.display()))?;
-        }
-        std::os::unix::fs::symlink(&exe, &link)
-            .with_context(|| format!("cannot create {}", link.display()))?;
-    }
-    Ok(Output::default())
 }

@@ -3,6 +3,7 @@
 
 pub mod adm;
 pub mod control;
+mod lifecycle;
 pub mod setup_cmd;
 
 use crate::device::{Host, RealHost};

@@ -571,3 +571,72 @@ fn unknown_drbdadm_command_and_option() {
     assert_eq!(lab.adm("a", "primary").code, 1);
     assert_eq!(lab.adm("a", "--bogus role r0").code, 1);
 }
+
+mod arbitrary {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    const WORDS: &[&str] = &[
+        "primary",
+        "secondary",
+        "role",
+        "cstate",
+        "dstate",
+        "status",
+        "up",
+        "down",
+        "connect",
+        "disconnect",
+        "outdate",
+        "adjust",
+        "create-md",
+        "sh-dev",
+        "sh-status",
+        "events2",
+        "sh-minor",
+        "r0",
+        "r9",
+        "all",
+        "1",
+        "7",
+        "/dev/drbd1",
+        "minor-1",
+        "--",
+        "--force",
+        "-d",
+        "--json",
+        "--now",
+        "-o",
+        "--discard-my-data",
+        "--overwrite-data-of-peer",
+        "-x",
+        "",
+        "r0/0",
+    ];
+
+    fn exit_code_known(code: i32) -> bool {
+        matches!(code, 0 | 1 | 3 | 5 | 10 | 11 | 16 | 17 | 20)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn arbitrary_command_lines_answer_with_known_exit_codes(
+            words in proptest::collection::vec(select(WORDS), 0..6),
+            node in select(&["a", "b", "c"][..]),
+            up in any::<bool>(),
+        ) {
+            let mut lab = Lab::new(Flavour::V84, |_| {});
+            if up {
+                lab.up_both();
+            }
+            let line = words.join(" ");
+            let adm = lab.adm(node, &line);
+            prop_assert!(exit_code_known(adm.code), "drbdadm {line}: {adm:?}");
+            let setup = lab.setup(node, &line);
+            prop_assert!(exit_code_known(setup.code), "drbdsetup {line}: {setup:?}");
+        }
+    }
+}
