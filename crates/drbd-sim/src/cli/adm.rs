@@ -250,11 +250,16 @@ fn run_global(command: &str, st: &SimState, ctx: &mut Ctx) -> Output {
 /// the way `m__system()` does.
 fn run_call(call: &Call, parsed: &Args, ctx: &mut Ctx) -> Output {
     if parsed.dry_run {
-        return Output::ok(format!("{}\n", call.cmdline));
+        return Output::ok(dry_run_line(&call.cmdline));
     }
     let mut out = setup::execute(call, ctx);
     report(&mut out, &call.cmdline);
     out
+}
+
+/// `m__system()` under `-d`: every argument followed by a space, then a newline.
+fn dry_run_line(cmdline: &str) -> String {
+    format!("{cmdline} \n")
 }
 
 fn report(out: &mut Output, cmdline: &str) {
@@ -326,7 +331,7 @@ fn run_one(command: &str, res: &Resource, st: &SimState, parsed: &Args, ctx: &mu
 fn dstate(res: &Resource, flavour: Flavour, parsed: &Args, ctx: &mut Ctx) -> Output {
     let call = Call::new(flavour, "dstate", res, &ctx.node, &[]);
     if parsed.dry_run {
-        return Output::ok(format!("{}\n", call.cmdline));
+        return Output::ok(dry_run_line(&call.cmdline));
     }
     let out = setup::execute(&call, ctx);
     if out.code == 0 || out.code == 11 || out.code == 17 {
@@ -342,7 +347,7 @@ fn dstate(res: &Resource, flavour: Flavour, parsed: &Args, ctx: &mut Ctx) -> Out
 fn outdate(res: &Resource, flavour: Flavour, parsed: &Args, ctx: &mut Ctx) -> Output {
     let call = Call::new(flavour, "outdate", res, &ctx.node, &[]);
     if parsed.dry_run {
-        return Output::ok(format!("{}\n", call.cmdline));
+        return Output::ok(dry_run_line(&call.cmdline));
     }
     let quiet = setup::execute(&call, ctx);
     if quiet.code == 0 || quiet.code == 17 {
@@ -374,17 +379,17 @@ fn up(res: &Resource, flavour: Flavour, parsed: &Args, ctx: &mut Ctx, adjust: bo
         let mut text = String::new();
         if view.is_none() {
             text.push_str(&Call::new(flavour, "new-resource", res, &ctx.node, &[]).cmdline);
-            text.push('\n');
+            text.push_str(" \n");
             text.push_str(&Call::new(flavour, "new-minor", res, &ctx.node, &[]).cmdline);
-            text.push('\n');
+            text.push_str(" \n");
         }
         if view.is_none() || !adjust {
             text.push_str(&attach.cmdline);
-            text.push('\n');
+            text.push_str(" \n");
         }
         if !me_net || !adjust {
             text.push_str(&connect.cmdline);
-            text.push('\n');
+            text.push_str(" \n");
         }
         return Output::ok(text);
     }
@@ -414,7 +419,7 @@ fn up(res: &Resource, flavour: Flavour, parsed: &Args, ctx: &mut Ctx, adjust: bo
 fn create_md(res: &Resource, flavour: Flavour, parsed: &Args, ctx: &mut Ctx) -> Output {
     let meta = Call::meta(res, "create-md");
     if parsed.dry_run {
-        return Output::ok(format!("{}\n", meta.cmdline));
+        return Output::ok(dry_run_line(&meta.cmdline));
     }
     let _ = flavour;
     let mut m = setup::execute(&meta, ctx);

@@ -375,17 +375,17 @@ fn dry_run_prints_the_drbdsetup_calls() {
     let mut lab = Lab::new(Flavour::V84, |_| {});
     assert_eq!(
         lab.adm("a", "-d primary --force r0"),
-        ok("drbdsetup-84 primary 1 --force\n")
+        ok("drbdsetup-84 primary 1 --force \n")
     );
     assert_eq!(
         lab.adm("a", "-d up r0"),
-        ok("drbdsetup-84 new-resource r0\ndrbdsetup-84 new-minor r0 1 0\ndrbdsetup-84 attach 1 /srv/r0.img /srv/r0.img internal\ndrbdsetup-84 connect r0 ipv4:127.0.0.1:7789 ipv4:127.0.0.2:7789\n")
+        ok("drbdsetup-84 new-resource r0 \ndrbdsetup-84 new-minor r0 1 0 \ndrbdsetup-84 attach 1 /srv/r0.img /srv/r0.img internal \ndrbdsetup-84 connect r0 ipv4:127.0.0.1:7789 ipv4:127.0.0.2:7789 \n")
     );
     assert_eq!(lab.adm("a", "role r0").code, 10);
     // The caller's own address comes first.
     assert_eq!(
         lab.adm("b", "-d connect r0"),
-        ok("drbdsetup-84 connect r0 ipv4:127.0.0.2:7789 ipv4:127.0.0.1:7789\n")
+        ok("drbdsetup-84 connect r0 ipv4:127.0.0.2:7789 ipv4:127.0.0.1:7789 \n")
     );
 }
 
