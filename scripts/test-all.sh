@@ -9,10 +9,13 @@ cd "$(dirname "$0")/.."
 . scripts/rust-env.sh
 
 # Debian packages the tests need, installed when missing. Add a package here with the tests that
-# need it (later: heartbeat, pacemaker, moosefs-*, iproute2, e2fsprogs, ...).
+# need it (later: heartbeat, pacemaker, moosefs-*, iproute2, ...).
 APT_PACKAGES=(
     resource-agents # ocf-tester, ra-api-1.dtd, metadata.rng: crates/ha-agent meta-data and OCF tests
     libxml2-utils   # xmllint: crates/ha-agent meta-data validation
+    e2fsprogs       # mkfs.ext4: crates/drbd-sim root tests (a real ext4 on the simulated device)
+    util-linux      # losetup, blockdev, unshare: crates/drbd-sim root tests
+    mount           # mount, umount: crates/drbd-sim root tests
 )
 # rustup brings rustc and cargo but links with the system C compiler.
 command -v cc >/dev/null || APT_PACKAGES+=(gcc libc6-dev)
