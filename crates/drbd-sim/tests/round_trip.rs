@@ -234,12 +234,6 @@ fn status_text_round_trips() {
 fn events2_round_trips() {
     for flavour in [Flavour::V84, Flavour::V9] {
         for (what, st) in scenarios(flavour) {
-            // 8.4 kernels drop the peer address on disconnect, so drbd-utils prints no
-            // `conn-name:` for a StandAlone connection; drbd-status reports such lines as
-            // errors (see `standalone_84_events2_has_no_conn_name`).
-            if flavour == Flavour::V84 && what == "standalone" {
-                continue;
-            }
             for node in ["alpha", "beta"] {
                 let text = render::events2::render_now(&st, node, None, false);
                 let doc = no_errors(drbd_status::events2::parse(&text), what, &text);

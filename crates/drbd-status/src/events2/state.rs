@@ -225,20 +225,19 @@ impl Events2State {
                 resource.devices.remove(&volume(fields, "device")?);
             }
             ObjectKind::Connection => {
-                resource
-                    .connections
-                    .remove(&conn_name(fields, "connection")?);
+                let name = conn_name(resource, fields, "connection")?;
+                resource.connections.remove(&name);
             }
             ObjectKind::PeerDevice => {
                 let volume = volume(fields, "peer-device")?;
-                let name = conn_name(fields, "peer-device")?;
+                let name = conn_name(resource, fields, "peer-device")?;
                 if let Some(connection) = resource.connections.get_mut(&name) {
                     connection.peer_devices.remove(&volume);
                 }
             }
             ObjectKind::Path => {
                 let key = path_key(fields)?;
-                let name = conn_name(fields, "path")?;
+                let name = conn_name(resource, fields, "path")?;
                 if let Some(connection) = resource.connections.get_mut(&name) {
                     connection.paths.remove(&key);
                 }
@@ -300,12 +299,26 @@ fn volume(fields: &Fields, object: &str) -> Result<u32, String> {
         .ok_or_else(|| format!("{object} line without a numeric `volume:`; state unchanged"))
 }
 
-fn conn_name(fields: &Fields, object: &str) -> Result<String, String> {
-    fields
-        .get("conn-name")
-        .filter(|n| !n.is_empty())
-        .map(str::to_string)
-        .ok_or_else(|| format!("{object} line without `conn-name:`; state unchanged"))
+/// The connection's key: its `conn-name:`, or, for lines that carry only `peer-node-id:`
+/// (drbd-utils prints no name for an 8.4 StandAlone connection that lost its peer address),
+/// the connection already known with that id, else `peer-node-<id>`.
+fn conn_name(resource: &ResourceState, fields: &Fields, object: &str) -> Result<String, String> {
+    if let Some(name) = fields.get("conn-name").filter(|n| !n.is_empty()) {
+        return Ok(name.to_string());
+    }
+    let Some(id) = fields.get("peer-node-id").filter(|id| !id.is_empty()) else {
+        return Err(format!(
+            "{object} line without `conn-name:` or `peer-node-id:`; state unchanged"
+        ));
+    };
+    let known = resource
+        .connections
+        .iter()
+        .find(|(_, c)| c.keys.get("peer-node-id") == Some(id));
+    Ok(match known {
+        Some((name, _)) => name.clone(),
+        None => format!("peer-node-{id}"),
+    })
 }
 
 fn path_key(fields: &Fields) -> Result<String, String> {
@@ -322,10 +335,8 @@ fn connection_mut<'a>(
     fields: &Fields,
     object: &str,
 ) -> Result<&'a mut ConnectionEntry, String> {
-    let connection = resource
-        .connections
-        .entry(conn_name(fields, object)?)
-        .or_default();
+    let name = conn_name(resource, fields, object)?;
+    let connection = resource.connections.entry(name).or_default();
     if let Some(id) = fields.get("peer-node-id") {
         connection.keys.set("peer-node-id", id);
     }

@@ -241,3 +241,32 @@ fn incremental_lines_give_the_same_document() {
         assert_eq!(stream, parsed(fixture).doc);
     }
 }
+
+#[test]
+fn connection_without_name_is_keyed_by_peer_node_id() {
+    // drbd-utils on an 8.4 kernel prints no `conn-name:` once a StandAlone connection lost its
+    // peer address: such lines update the connection known by that id.
+    let input = "exists resource name:r0 role:Primary suspended:no\n\
+                 exists connection name:r0 peer-node-id:0 conn-name:peer connection:Connected role:Secondary\n\
+                 exists connection name:r1 peer-node-id:0 connection:StandAlone role:Unknown\n\
+                 exists -\n\
+                 change connection name:r0 peer-node-id:0 connection:StandAlone role:Unknown\n";
+    let p = parsed(input);
+    assert!(!p.has_errors(), "{:?}", p.diagnostics);
+    let v = json_of(&p.doc);
+    assert_eq!(
+        v["final_state"]["r0"]["connections"]["peer"]["connection"],
+        "StandAlone"
+    );
+    let status = p.doc.to_status();
+    let r0 = status.resource("r0").unwrap();
+    assert_eq!(r0.connections.len(), 1);
+    assert_eq!(r0.connections[0].state, ConnectionState::StandAlone);
+    let r1 = status.resource("r1").unwrap();
+    assert_eq!(r1.connections[0].name, "peer-node-0");
+    let nameless = parse("exists connection name:r0 connection:StandAlone\nexists -\n").unwrap();
+    assert!(
+        nameless.has_errors(),
+        "no conn-name and no peer-node-id cannot be placed"
+    );
+}
