@@ -215,20 +215,10 @@ pub fn changes(before: &[String], after: &[String]) -> String {
 mod tests {
     use super::*;
     use crate::ops;
-    use crate::setup::{add_resource, ResourceSpec};
-
-    fn up_pair() -> SimState {
-        let mut st = SimState::default();
-        assert!(add_resource(&mut st, ResourceSpec::simple("r0", 1, &["a", "b"])).is_ok());
-        assert!(ops::up(&mut st, "r0", "a").is_ok());
-        assert!(ops::up(&mut st, "r0", "b").is_ok());
-        ops::reconcile(&mut st, "r0", 0);
-        st
-    }
 
     #[test]
     fn v84_dump_fakes_peer_id_and_name() {
-        let mut st = up_pair();
+        let mut st = crate::render::up_pair(1, ["a", "b"]);
         assert!(ops::promote(&mut st, "r0", "a", false, false, 0).is_ok());
         assert_eq!(
             render_now(&st, "a", Some("r0"), false),
@@ -248,7 +238,7 @@ mod tests {
 
     #[test]
     fn v9_dump_uses_peer_host_and_node_id() {
-        let mut st = up_pair();
+        let mut st = crate::render::up_pair(1, ["a", "b"]);
         st.flavour = Flavour::V9;
         let text = render_now(&st, "a", None, false);
         assert!(text.starts_with("exists resource name:r0 role:Secondary suspended:no force-io-failures:no may_promote:yes promotion_score:10101\n"), "{text}");
@@ -263,7 +253,7 @@ mod tests {
 
     #[test]
     fn follows_changes_with_only_the_changed_keys() {
-        let mut st = up_pair();
+        let mut st = crate::render::up_pair(1, ["a", "b"]);
         let before: Vec<String> = render_now(&st, "a", None, false)
             .lines()
             .map(String::from)
@@ -298,7 +288,7 @@ mod tests {
 
     #[test]
     fn statistics_add_counters() {
-        let st = up_pair();
+        let st = crate::render::up_pair(1, ["a", "b"]);
         let text = render_now(&st, "a", None, true);
         assert!(text.contains(" size:65536 read:0 written:0 "), "{text}");
         assert!(

@@ -112,20 +112,10 @@ fn resource_json(res: &Resource, node: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::ops;
-    use crate::setup::{add_resource, ResourceSpec};
-
-    fn up_pair() -> SimState {
-        let mut st = SimState::default();
-        assert!(add_resource(&mut st, ResourceSpec::simple("r0", 1, &["a", "b"])).is_ok());
-        assert!(ops::up(&mut st, "r0", "a").is_ok());
-        assert!(ops::up(&mut st, "r0", "b").is_ok());
-        ops::reconcile(&mut st, "r0", 0);
-        st
-    }
 
     #[test]
     fn is_valid_json_with_drbd9_keys() {
-        let mut st = up_pair();
+        let mut st = crate::render::up_pair(1, ["a", "b"]);
         ops::start_resync(&mut st, "r0", "a", "b", 50, Some(0), 0);
         let text = render(&st, "b", None).unwrap_or_default();
         let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();

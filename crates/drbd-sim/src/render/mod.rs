@@ -64,6 +64,21 @@ pub fn percent_done(size_kib: u64, left_kib: u64) -> f64 {
     100.0 * (1.0 - left_kib as f64 / size_kib as f64)
 }
 
+/// Test set-up shared by the renderers' tests: resource `r0` on minor `minor`, both nodes up
+/// and connected.
+#[cfg(test)]
+pub(crate) fn up_pair(minor: u32, nodes: [&str; 2]) -> SimState {
+    use crate::ops;
+    use crate::setup::{add_resource, ResourceSpec};
+    let mut st = SimState::default();
+    assert!(add_resource(&mut st, ResourceSpec::simple("r0", minor, &nodes)).is_ok());
+    for node in nodes {
+        assert!(ops::up(&mut st, "r0", node).is_ok());
+    }
+    ops::reconcile(&mut st, "r0", 0);
+    st
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -140,20 +140,10 @@ pub fn progress(
 mod tests {
     use super::*;
     use crate::ops;
-    use crate::setup::{add_resource, ResourceSpec};
-
-    fn up_pair(minor: u32) -> SimState {
-        let mut st = SimState::default();
-        assert!(add_resource(&mut st, ResourceSpec::simple("r0", minor, &["a", "b"])).is_ok());
-        assert!(ops::up(&mut st, "r0", "a").is_ok());
-        assert!(ops::up(&mut st, "r0", "b").is_ok());
-        ops::reconcile(&mut st, "r0", 0);
-        st
-    }
 
     #[test]
     fn renders_connected_primary_with_blank_line_for_missing_minor_0() {
-        let mut st = up_pair(1);
+        let mut st = crate::render::up_pair(1, ["a", "b"]);
         assert!(ops::promote(&mut st, "r0", "a", false, false, 0).is_ok());
         let expected = format!(
             "version: 8.4.11-1 (api:1/proto:86-101)\n\
@@ -166,7 +156,7 @@ mod tests {
 
     #[test]
     fn renders_minor_0_without_blank_line() {
-        let st = up_pair(0);
+        let st = crate::render::up_pair(0, ["a", "b"]);
         let text = render(&st, "b");
         assert!(
             text.contains("01:26:55\n 0: cs:Connected ro:Secondary/Secondary"),
@@ -176,7 +166,7 @@ mod tests {
 
     #[test]
     fn renders_standalone_with_blank_protocol() {
-        let mut st = up_pair(1);
+        let mut st = crate::render::up_pair(1, ["a", "b"]);
         assert!(ops::disconnect(&mut st, "r0", "a").is_ok());
         ops::reconcile(&mut st, "r0", 0);
         let text = render(&st, "a");
@@ -190,7 +180,7 @@ mod tests {
 
     #[test]
     fn down_node_shows_no_device() {
-        let mut st = up_pair(1);
+        let mut st = crate::render::up_pair(1, ["a", "b"]);
         assert!(ops::down(&mut st, "r0", "a", false).is_ok());
         let text = render(&st, "a");
         assert_eq!(text.lines().count(), 2, "{text}");
@@ -198,7 +188,7 @@ mod tests {
 
     #[test]
     fn renders_resync_progress_lines() {
-        let mut st = up_pair(1);
+        let mut st = crate::render::up_pair(1, ["a", "b"]);
         ops::start_resync(&mut st, "r0", "a", "b", 72, Some(0), 0);
         if let Some(sync) = st.resources.get_mut("r0").and_then(|r| r.resync.as_mut()) {
             sync.shown_speed_kib = 6024;
@@ -237,7 +227,7 @@ mod tests {
 
     #[test]
     fn flavour_83_prints_its_version_and_barrier_write_ordering() {
-        let mut st = up_pair(1);
+        let mut st = crate::render::up_pair(1, ["a", "b"]);
         st.flavour = Flavour::V83;
         let text = render(&st, "a");
         assert!(text.starts_with("version: 8.3.13 (api:88/proto:86-96)\n"));
@@ -246,7 +236,7 @@ mod tests {
 
     #[test]
     fn flavour_9_prints_header_and_transports_only() {
-        let mut st = up_pair(1);
+        let mut st = crate::render::up_pair(1, ["a", "b"]);
         st.flavour = Flavour::V9;
         let text = render(&st, "a");
         assert_eq!(text.lines().count(), 3);

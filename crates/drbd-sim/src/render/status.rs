@@ -117,20 +117,10 @@ fn resource_v9(w: &mut Wrapper, res: &Resource, node: &str) {
 mod tests {
     use super::*;
     use crate::ops;
-    use crate::setup::{add_resource, ResourceSpec};
-
-    fn up_pair() -> SimState {
-        let mut st = SimState::default();
-        assert!(add_resource(&mut st, ResourceSpec::simple("r0", 1, &["alpha", "beta"])).is_ok());
-        assert!(ops::up(&mut st, "r0", "alpha").is_ok());
-        assert!(ops::up(&mut st, "r0", "beta").is_ok());
-        ops::reconcile(&mut st, "r0", 0);
-        st
-    }
 
     #[test]
     fn v84_connected_primary() {
-        let mut st = up_pair();
+        let mut st = crate::render::up_pair(1, ["alpha", "beta"]);
         assert!(ops::promote(&mut st, "r0", "alpha", false, false, 0).is_ok());
         assert_eq!(
             render(&st, "alpha", Some("r0")),
@@ -140,7 +130,7 @@ mod tests {
 
     #[test]
     fn v84_waiting_for_peer_shows_connecting_and_no_peer_device() {
-        let mut st = up_pair();
+        let mut st = crate::render::up_pair(1, ["alpha", "beta"]);
         assert!(ops::down(&mut st, "r0", "beta", false).is_ok());
         ops::reconcile(&mut st, "r0", 0);
         assert_eq!(
@@ -151,7 +141,7 @@ mod tests {
 
     #[test]
     fn v84_standalone() {
-        let mut st = up_pair();
+        let mut st = crate::render::up_pair(1, ["alpha", "beta"]);
         assert!(ops::disconnect(&mut st, "r0", "alpha").is_ok());
         ops::reconcile(&mut st, "r0", 0);
         assert_eq!(
@@ -162,7 +152,7 @@ mod tests {
 
     #[test]
     fn v84_sync_target_shows_done() {
-        let mut st = up_pair();
+        let mut st = crate::render::up_pair(1, ["alpha", "beta"]);
         ops::start_resync(&mut st, "r0", "alpha", "beta", 25, Some(0), 0);
         assert_eq!(
             render(&st, "beta", None),
@@ -172,7 +162,7 @@ mod tests {
 
     #[test]
     fn unknown_or_down_resource_is_an_error() {
-        let mut st = up_pair();
+        let mut st = crate::render::up_pair(1, ["alpha", "beta"]);
         assert_eq!(render(&st, "alpha", Some("r9")), Err("r9".to_string()));
         assert!(ops::down(&mut st, "r0", "alpha", false).is_ok());
         assert_eq!(render(&st, "alpha", Some("r0")), Err("r0".to_string()));
@@ -181,7 +171,7 @@ mod tests {
 
     #[test]
     fn v9_names_the_connection_after_the_peer_host() {
-        let mut st = up_pair();
+        let mut st = crate::render::up_pair(1, ["alpha", "beta"]);
         st.flavour = Flavour::V9;
         assert!(ops::promote(&mut st, "r0", "alpha", false, false, 0).is_ok());
         assert_eq!(
