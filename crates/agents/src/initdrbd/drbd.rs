@@ -1,0 +1,134 @@
+//! The DRBD side: reading this node's state from /proc/drbd (no process), and drbdadm calls.
+
+use std::path::Path;
+
+use drbd_status::model::Resource;
+use ha_agent::{AgentError, Ctx};
+
+use super::settings::Settings;
+
+/// The minor of a DRBD device path: `/dev/drbd1` (or a link to it) → 1.
+pub fn minor_of(device: &Path) -> Option<u32> {
+    let from_name = |p: &Path| {
+        p.file_name()?
+            .to_str()?
+            .strip_prefix("drbd")?
+            .parse::<u32>()
+            .ok()
+    };
+    from_name(device).or_else(|| from_name(&std::fs::canonicalize(device).ok()?))
+}
+
+/// The resource as the status source shows it; `None` when it is not configured there.
+/// `minor` finds it in /proc/drbd of DRBD 8 (named `minor-<n>` there).
+pub fn read_resource(
+    source: &Path,
+    name: &str,
+    minor: Option<u32>,
+) -> Result<Option<Resource>, AgentError> {
+    let text = std::fs::read_to_string(source).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => AgentError::not_installed(format!(
+            "{} does not exist: is the DRBD kernel module loaded?",
+            source.display()
+        )),
+        _ => AgentError::generic(format!("cannot read {}: {e}", source.display())),
+    })?;
+    let parsed = drbd_status::parse(&text)
+        .map_err(|e| AgentError::generic(format!("cannot parse {}: {e}", source.display())))?;
+    let status = parsed.doc.to_status();
+    if !status.has_device_info {
+        return Err(AgentError::generic(format!(
+            "{} carries no device state (DRBD 9): set drbd_status_source to another source",
+            source.display()
+        )));
+    }
+    let by_minor = minor.map(|m| format!("minor-{m}"));
+    let found = status
+        .resources
+        .iter()
+        .find(|r| r.name == name || Some(&r.name) == by_minor.as_ref())
+        .or_else(|| {
+            let m = minor?;
+            status
+                .resources
+                .iter()
+                .find(|r| r.devices.iter().any(|d| d.minor == Some(m)))
+        });
+    Ok(found.cloned())
+}
+
+/// Reads the state of the configured resource.
+pub fn read(ctx: &Ctx, s: &Settings, device: &Path) -> Result<Option<Resource>, AgentError> {
+    let minor = match minor_of(device) {
+        Some(m) => Some(m),
+        None => ctx
+            .run(&[s.drbdadm.as_str(), "sh-minor", &s.resource])
+            .ok()
+            .and_then(|o| o.stdout.trim().parse().ok()),
+    };
+    read_resource(&s.status_source, &s.resource, minor)
+}
+
+/// A one-line summary for logs: `Primary/Secondary UpToDate/UpToDate Connected`.
+pub fn summary(res: Option<&Resource>) -> String {
+    let Some(r) = res else {
+        return "not configured".to_string();
+    };
+    let disk = r
+        .devices
+        .first()
+        .and_then(|d| d.disk.as_ref())
+        .map_or("?".to_string(), |d| d.as_str().to_string());
+    let conn = r.connections.first();
+    let peer_role = conn.map_or("Unknown".to_string(), |c| c.peer_role.as_str().to_string());
+    let peer_disk = conn
+        .and_then(|c| c.peer_devices.first())
+        .and_then(|p| p.peer_disk.as_ref())
+        .map_or("DUnknown".to_string(), |d| d.as_str().to_string());
+    let cs = conn.map_or("StandAlone".to_string(), |c| match &c.cs8 {
+        Some(cs) => cs.as_str().to_string(),
+        None => c.state.as_str().to_string(),
+    });
+    format!("{}/{peer_role} {disk}/{peer_disk} {cs}", r.role.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PROC: &str = "version: 8.4.11 (api:1/proto:86-101)\n\
+srcversion: 0123456789ABCDEF0123456\n \
+1: cs:Connected ro:Secondary/Primary ds:UpToDate/UpToDate C r-----\n    \
+ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n";
+
+    #[test]
+    fn minor_comes_from_the_device_name() {
+        assert_eq!(minor_of(Path::new("/dev/drbd1")), Some(1));
+        assert_eq!(minor_of(Path::new("/tmp/lab/a/dev/drbd12")), Some(12));
+        assert_eq!(minor_of(Path::new("/dev/sdb1")), None);
+        assert_eq!(minor_of(Path::new("/dev/drbdx")), None);
+    }
+
+    #[test]
+    fn finds_a_proc_drbd_minor_and_reports_a_missing_one_as_none() {
+        let dir = match tempfile::tempdir() {
+            Ok(d) => d,
+            Err(e) => panic!("tempdir: {e}"),
+        };
+        let file = dir.path().join("proc_drbd");
+        assert!(std::fs::write(&file, PROC).is_ok());
+        let r = read_resource(&file, "r0", Some(1));
+        let res = match r {
+            Ok(Some(res)) => res,
+            other => panic!("{other:?}"),
+        };
+        assert!(res.peer_may_be_primary());
+        assert_eq!(
+            summary(Some(&res)),
+            "Secondary/Primary UpToDate/UpToDate Connected"
+        );
+        assert!(matches!(read_resource(&file, "r0", Some(2)), Ok(None)));
+        let missing = read_resource(&dir.path().join("nope"), "r0", Some(1));
+        assert!(matches!(missing, Err(e) if e.kind == ha_agent::ErrorKind::NotInstalled));
+    }
+}
