@@ -1,0 +1,284 @@
+//! A two-node DRBD lab on drbd-sim with a real ext4 loop device, for the Initdrbd system tests.
+//! Root only: under CI=true a non-root run fails instead of skipping. Everything the lab made
+//! is undone in `Drop`, even when a test fails: its own children are killed (by handle, never
+//! by name), its mounts unmounted, and `drbd-sim destroy` run.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|euid| euid == "0"))
+        })
+        .unwrap_or(false)
+}
+
+/// True when the test may run; panics under CI=true without root.
+pub fn root_or_skip(test: &str) -> bool {
+    if is_root() {
+        return true;
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("{test}: root tests must run as root when CI=true");
+    }
+    eprintln!("{test}: skipped, needs root");
+    false
+}
+
+/// The drbd-sim binary, built on first use (another package's binary is not exposed to us).
+pub fn sim_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap_or_default();
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut build = Command::new(env!("CARGO"));
+        build.args(["build", "--quiet", "-p", "drbd-sim", "--bin", "drbd-sim"]);
+        if profile_dir.ends_with("release") {
+            build.arg("--release");
+        }
+        let ok = build.status().map(|s| s.success()).unwrap_or(false);
+        assert!(ok, "building drbd-sim failed");
+        profile_dir.join("drbd-sim")
+    })
+    .clone()
+}
+
+pub fn agent_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_Initdrbd"))
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+pub fn run(cmd: &str, args: &[&str]) -> Output {
+    match Command::new(cmd).args(args).output() {
+        Ok(o) => o,
+        Err(e) => panic!("{cmd} {args:?}: {e}"),
+    }
+}
+
+pub struct Lab {
+    pub dir: tempfile::TempDir,
+    pub bin: PathBuf,
+    children: Vec<Child>,
+}
+
+impl Lab {
+    /// Nodes alpha and beta, both up and Secondary, with an ext4 filesystem on the device.
+    pub fn new() -> Lab {
+        let dir = match tempfile::Builder::new()
+            .prefix(&format!("mfsha-idrbd-{}-", std::process::id()))
+            .tempdir()
+        {
+            Ok(d) => d,
+            Err(e) => panic!("tempdir: {e}"),
+        };
+        let bin = dir.path().join("bin");
+        let lab = Lab {
+            dir,
+            bin,
+            children: Vec::new(),
+        };
+        for sub in ["run", "state", "etc", "mnt-alpha", "mnt-beta"] {
+            assert!(std::fs::create_dir_all(lab.path(sub)).is_ok());
+        }
+        lab.sim_ok(&["install-links", &lab.bin.display().to_string()]);
+        lab.sim_ok(&["init", "--nodes", "alpha,beta", "--size", "64M"]);
+        lab.adm_ok("alpha", &["up", "r0"]);
+        lab.adm_ok("beta", &["up", "r0"]);
+        lab.adm_ok("alpha", &["primary", "r0"]);
+        let mkfs = run("mkfs.ext4", &["-q", "-F", &lab.device("alpha")]);
+        assert!(mkfs.status.success(), "{mkfs:?}");
+        // udev may probe the new filesystem for a moment after mkfs: retry the demotion.
+        for _ in 0..50 {
+            if lab.adm("alpha", &["secondary", "r0"]).status.success() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert_eq!(lab.role("alpha"), "Secondary/Secondary");
+        lab
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn device(&self, node: &str) -> String {
+        self.path(node).join("dev/drbd1").display().to_string()
+    }
+
+    pub fn mnt(&self, node: &str) -> String {
+        self.path(&format!("mnt-{node}")).display().to_string()
+    }
+
+    pub fn proc_file(&self, node: &str) -> String {
+        self.path(node).join("proc_drbd").display().to_string()
+    }
+
+    pub fn sim(&self, args: &[&str]) -> Output {
+        let r = Command::new(sim_bin())
+            .args(args)
+            .env("DRBD_SIM_DIR", self.dir.path())
+            .output();
+        match r {
+            Ok(o) => o,
+            Err(e) => panic!("drbd-sim {args:?}: {e}"),
+        }
+    }
+
+    pub fn sim_ok(&self, args: &[&str]) {
+        let out = self.sim(args);
+        assert!(out.status.success(), "drbd-sim {args:?}: {out:?}");
+    }
+
+    pub fn adm_cmd(&self, node: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::new(self.bin.join("drbdadm"));
+        cmd.args(args)
+            .env("DRBD_SIM_DIR", self.dir.path())
+            .env("DRBD_SIM_NODE", node);
+        cmd
+    }
+
+    pub fn adm(&self, node: &str, args: &[&str]) -> Output {
+        match self.adm_cmd(node, args).output() {
+            Ok(o) => o,
+            Err(e) => panic!("drbdadm {args:?}: {e}"),
+        }
+    }
+
+    pub fn adm_ok(&self, node: &str, args: &[&str]) {
+        let out = self.adm(node, args);
+        assert!(out.status.success(), "drbdadm {args:?} on {node}: {out:?}");
+    }
+
+    pub fn role(&self, node: &str) -> String {
+        text(&self.adm(node, &["role", "r0"]).stdout)
+            .trim()
+            .to_string()
+    }
+
+    /// The agent on `node`, Heartbeat style: `Initdrbd r0 <dev> <dir> <action>`, other
+    /// parameters from `OCF_RESKEY_*` (read in every mode), in a private sandbox.
+    pub fn agent_cmd(&self, node: &str, action: &str, extra: &[(&str, &str)]) -> Command {
+        let mut cmd = Command::new(agent_bin());
+        cmd.args(["r0", &self.device(node), &self.mnt(node), action]);
+        self.agent_env(&mut cmd, node);
+        for (k, v) in extra {
+            cmd.env(format!("OCF_RESKEY_{k}"), v);
+        }
+        cmd
+    }
+
+    pub fn agent_env(&self, cmd: &mut Command, node: &str) {
+        let path = format!("{}:/usr/sbin:/usr/bin:/sbin:/bin", self.bin.display());
+        cmd.env_clear()
+            .env("PATH", path)
+            .env("DRBD_SIM_DIR", self.dir.path())
+            .env("DRBD_SIM_NODE", node)
+            .env("MFS_HA_RUN_DIR", self.path("run"))
+            .env("MFS_HA_STATE_DIR", self.path("state"))
+            .env("MFS_HA_CONFIG_DIR", self.path("etc"))
+            .env("OCF_RESKEY_drbd_status_source", self.proc_file(node));
+    }
+
+    /// The agent on `node` in OCF mode (instance `idrbd`), parameters from `OCF_RESKEY_*`.
+    pub fn agent_ocf(&self, node: &str, action: &str) -> Command {
+        let mut cmd = Command::new(agent_bin());
+        cmd.arg(action);
+        self.agent_env(&mut cmd, node);
+        cmd.env("OCF_RESOURCE_INSTANCE", "idrbd")
+            .env("OCF_RESKEY_drbd_resource", "r0")
+            .env("OCF_RESKEY_device", self.device(node))
+            .env("OCF_RESKEY_directory", self.mnt(node));
+        cmd
+    }
+
+    pub fn agent(&self, node: &str, action: &str, extra: &[(&str, &str)]) -> Output {
+        match self.agent_cmd(node, action, extra).output() {
+            Ok(o) => o,
+            Err(e) => panic!("Initdrbd {action}: {e}"),
+        }
+    }
+
+    /// Spawns `sleep 60` with its working directory in `cwd`; returns its index.
+    pub fn sleeper(&mut self, cwd: &str) -> usize {
+        let child = Command::new("sleep")
+            .arg("60")
+            .current_dir(cwd)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn();
+        match child {
+            Ok(c) => self.children.push(c),
+            Err(e) => panic!("spawn sleep: {e}"),
+        }
+        self.children.len() - 1
+    }
+
+    pub fn child_pid(&self, index: usize) -> u32 {
+        self.children.get(index).map_or(0, Child::id)
+    }
+
+    /// Whether the child has ended (reaping it if so).
+    pub fn child_exited(&mut self, index: usize) -> bool {
+        self.children
+            .get_mut(index)
+            .is_some_and(|c| matches!(c.try_wait(), Ok(Some(_))))
+    }
+
+    /// Keeps a spawned child for cleanup.
+    pub fn adopt(&mut self, child: Child) -> usize {
+        self.children.push(child);
+        self.children.len() - 1
+    }
+
+    pub fn wait_child(&mut self, index: usize) -> Option<std::process::ExitStatus> {
+        self.children.get_mut(index).and_then(|c| c.wait().ok())
+    }
+
+    /// How many mounts are stacked on `dir`.
+    pub fn mounts_at(&self, dir: &str) -> usize {
+        std::fs::read_to_string("/proc/self/mountinfo")
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.split(' ').nth(4) == Some(dir))
+            .count()
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        for node in ["alpha", "beta"] {
+            let mnt = self.mnt(node);
+            for _ in 0..5 {
+                if self.mounts_at(&mnt) == 0 {
+                    break;
+                }
+                if !run("umount", &[&mnt]).status.success() {
+                    let _ = run("umount", &["-l", &mnt]);
+                }
+            }
+        }
+        let out = self.sim(&["destroy"]);
+        if !out.status.success() {
+            eprintln!("cleanup: {}", text(&out.stderr));
+        }
+    }
+}
