@@ -105,6 +105,10 @@ fn a_primary_peer_is_refused_and_a_slow_demotion_is_waited_for() {
     };
     let out = lab.agent("alpha", "start", &[("promote_retries", "10")]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("attempt 1/10"),
+        "no retry: {out:?}"
+    );
     assert!(lab.wait_child(demote).is_some_and(|s| s.success()));
     assert_eq!(lab.role("alpha"), "Primary/Secondary");
     assert_eq!(lab.agent("alpha", "stop", &[]).status.code(), Some(0));
@@ -174,6 +178,35 @@ fn stop_kills_only_the_users_of_the_filesystem() {
     );
     assert_eq!(lab.mounts_at(&lab.mnt("alpha")), 0);
     assert_eq!(lab.role("alpha"), "Secondary/Secondary");
+}
+
+#[test]
+fn a_process_holding_the_device_is_named_when_demotion_fails() {
+    if !root_or_skip("a_process_holding_the_device_is_named_when_demotion_fails") {
+        return;
+    }
+    let mut lab = Lab::new();
+    assert_eq!(lab.agent("alpha", "start", &[]).status.code(), Some(0));
+    let device = match std::fs::File::open(lab.device("alpha")) {
+        Ok(f) => f,
+        Err(e) => panic!("open device: {e}"),
+    };
+    let holder = std::process::Command::new("sleep")
+        .arg("60")
+        .stdin(device)
+        .spawn();
+    let holder = match holder {
+        Ok(c) => lab.adopt(c),
+        Err(e) => panic!("spawn: {e}"),
+    };
+    let out = lab.agent("alpha", "stop", &[("timeout", "3")]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = text(&out.stderr);
+    let named = format!("pid {} (sleep): opens the device", lab.child_pid(holder));
+    assert!(err.contains("held open") && err.contains(&named), "{err}");
+    // The holder was not on the filesystem: stop unmounted but did not kill it.
+    assert!(!lab.child_exited(holder));
+    assert_eq!(lab.mounts_at(&lab.mnt("alpha")), 0);
 }
 
 #[test]
