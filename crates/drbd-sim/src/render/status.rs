@@ -26,67 +26,34 @@ pub fn render(st: &SimState, node: &str, filter: Option<&str>) -> Result<String,
     }
     let mut w = Wrapper::new();
     for res in resources {
-        match st.flavour {
-            Flavour::V9 => resource_v9(&mut w, res, node),
-            _ => resource_v84(&mut w, res, node),
-        }
+        resource(&mut w, res, node, st.flavour == Flavour::V9);
     }
     Ok(w.finish())
 }
 
-fn resource_v84(w: &mut Wrapper, res: &Resource, node: &str) {
+/// One resource block. The two emulations differ only in the connection's name (`peer` on
+/// 8.4, the peer host on 9), in which state counts as connected (the 8.4 connection-level
+/// state is WFReportParams once connected, "Connected" in 9), and in `client:` (9 only).
+fn resource(w: &mut Wrapper, res: &Resource, node: &str, v9: bool) {
     let Some(v) = res.view(node) else {
         return;
+    };
+    let (peer, connected_from) = if v9 {
+        (res.peer_of(node).unwrap_or("peer"), Conn::Connected)
+    } else {
+        ("peer", Conn::WFReportParams)
     };
     w.put(0, &res.name);
     w.put(4, &format!(" role:{}", v.role));
     w.put(0, "\n");
     // Device: volume 0 of a single-volume resource prints no "volume:".
     w.put(2, &format!(" disk:{}", v.disk));
-    w.put(6, "\n");
-    // The 8.4 connection-level state is WFReportParams once connected ("Connected" in 9).
-    let connected = v.conn >= Conn::WFReportParams;
-    w.put(2, "peer");
-    if !connected {
-        w.put(6, &format!(" connection:{}", v.conn.connection9()));
-    } else {
-        w.put(6, &format!(" role:{}", v.peer));
-    }
-    w.put(0, "\n");
-    if connected {
-        let mut indent = 4;
-        if v.conn > Conn::WFReportParams {
-            w.put(indent, &format!(" replication:{}", v.conn.replication9()));
-            indent = 8;
-        }
-        w.put(indent, &format!(" peer-disk:{}", v.pdsk));
-        if v.conn.is_syncing() {
-            let left = res.oos_kib(node);
-            w.put(
-                8,
-                &format!(" done:{:.2}", percent_done(res.config.size_kib, left)),
-            );
-        }
-        w.put(0, "\n");
-    }
-    w.put(0, "\n");
-}
-
-fn resource_v9(w: &mut Wrapper, res: &Resource, node: &str) {
-    let Some(v) = res.view(node) else {
-        return;
-    };
-    w.put(0, &res.name);
-    w.put(4, &format!(" role:{}", v.role));
-    w.put(0, "\n");
-    w.put(2, &format!(" disk:{}", v.disk));
-    if v.disk == Disk::Diskless {
+    if v9 && v.disk == Disk::Diskless {
         // stdout is not a tty for the callers the simulator serves.
         w.put(6, " client:no");
     }
     w.put(6, "\n");
-    let peer = res.peer_of(node).unwrap_or("peer");
-    let connected = v.conn >= Conn::Connected;
+    let connected = v.conn >= connected_from;
     w.put(2, peer);
     if !connected {
         w.put(6, &format!(" connection:{}", v.conn.connection9()));
@@ -96,7 +63,7 @@ fn resource_v9(w: &mut Wrapper, res: &Resource, node: &str) {
     w.put(0, "\n");
     if connected {
         let mut indent = 4;
-        if v.conn > Conn::Connected {
+        if v.conn > connected_from {
             w.put(indent, &format!(" replication:{}", v.conn.replication9()));
             indent = 8;
         }
