@@ -9,13 +9,15 @@ cd "$(dirname "$0")/.."
 . scripts/rust-env.sh
 
 # Debian packages the tests need, installed when missing. Add a package here with the tests that
-# need it (later: heartbeat, pacemaker, moosefs-*, iproute2, ...).
+# need it (later: pacemaker, moosefs-*, iproute2, ...).
 APT_PACKAGES=(
     resource-agents # ocf-tester, ra-api-1.dtd, metadata.rng: crates/ha-agent meta-data and OCF tests
     libxml2-utils   # xmllint: crates/ha-agent meta-data validation
     e2fsprogs       # mkfs.ext4: crates/drbd-sim root tests (a real ext4 on the simulated device)
     util-linux      # losetup, blockdev, unshare: crates/drbd-sim root tests
     mount           # mount, umount: crates/drbd-sim root tests
+    heartbeat       # /usr/share/heartbeat/ResourceManager: crates/agents system test (only the script
+                    # is run, with HA_RESOURCEDIR in a temp dir; the daemon is never started)
 )
 # rustup brings rustc and cargo but links with the system C compiler.
 command -v cc >/dev/null || APT_PACKAGES+=(gcc libc6-dev)
@@ -41,7 +43,16 @@ install_packages() {
     say "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q
-    apt-get install -y -q --no-install-recommends "${missing[@]}"
+    # No service may start on install (heartbeat's postinst would start its daemon): a
+    # temporary policy-rc.d refuses, unless the host has its own already.
+    local policy=/usr/sbin/policy-rc.d own_policy=
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1
+    fi
+    local rc=0
+    apt-get install -y -q --no-install-recommends "${missing[@]}" || rc=$?
+    [ -z "$own_policy" ] || rm -f "$policy"
+    return "$rc"
 }
 
 require_rust() {

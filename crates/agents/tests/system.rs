@@ -274,3 +274,64 @@ fn passes_ocf_tester() {
     );
     assert_eq!(lab.mounts_at(&lab.mnt("alpha")), 0);
 }
+
+/// Heartbeat's own `/usr/share/heartbeat/ResourceManager status` (not the daemon: only the
+/// script) on the agent installed in a private resource directory (`HA_RESOURCEDIR`; the
+/// script reads /etc/ha.d/shellfuncs but writes nothing there). It matches the status text:
+/// "running"/"OK" is owned (0), anything else, "not running" included, is not (3).
+#[test]
+fn heartbeat_resource_manager_honours_the_status() {
+    if !root_or_skip("heartbeat_resource_manager_honours_the_status") {
+        return;
+    }
+    let rm = "/usr/share/heartbeat/ResourceManager";
+    if !std::path::Path::new(rm).exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{rm} is missing under CI=true: apt-get install -y heartbeat"
+        );
+        eprintln!("skipped: {rm} not installed (apt-get install -y heartbeat)");
+        return;
+    }
+    let lab = Lab::new();
+    let resdir = lab.path("resource.d");
+    assert!(std::fs::create_dir_all(&resdir).is_ok());
+    assert!(std::fs::copy(common::agent_bin(), resdir.join("Initdrbd")).is_ok());
+    let resource = format!(
+        "Initdrbd::r0::{}::{}",
+        lab.device("alpha"),
+        lab.mnt("alpha")
+    );
+    let rm_status = || {
+        let mut cmd = Command::new(rm);
+        cmd.args(["status", &resource]);
+        lab.agent_env(&mut cmd, "alpha");
+        cmd.env("HA_RESOURCEDIR", &resdir);
+        match cmd.output() {
+            Ok(o) => o,
+            Err(e) => panic!("{rm} status {resource}: {e}"),
+        }
+    };
+    let out = rm_status();
+    assert_eq!(out.status.code(), Some(3), "stopped: {out:?}");
+    assert_eq!(lab.agent("alpha", "start", &[]).status.code(), Some(0));
+    let out = rm_status();
+    assert_eq!(out.status.code(), Some(0), "Primary and mounted: {out:?}");
+    // A failed state: Primary but not mounted. The agent says why; Heartbeat must not own it.
+    let umount = common::run("umount", &[&lab.mnt("alpha")]);
+    assert!(umount.status.success(), "{umount:?}");
+    assert_eq!(lab.role("alpha"), "Primary/Secondary");
+    let own = lab.agent("alpha", "status", &[]);
+    assert_ne!(own.status.code(), Some(0), "{own:?}");
+    assert_ne!(own.status.code(), Some(3), "{own:?}");
+    let out = rm_status();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "Primary, not mounted ({}): {out:?}",
+        status_line(&own)
+    );
+    lab.adm_ok("alpha", &["secondary", "r0"]);
+    let out = rm_status();
+    assert_eq!(out.status.code(), Some(3), "stopped again: {out:?}");
+}
