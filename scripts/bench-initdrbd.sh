@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Cost of one status check: Initdrbd (Heartbeat `status` and OCF `monitor`) against the stock
+# scripts it replaces, drbddisk (drbd-utils) `status` and ocf:heartbeat:Filesystem `monitor`.
+#
+#   bash scripts/bench-initdrbd.sh [N]      (root; N calls per command, default 200)
+#
+# All four run in one lab: drbd-sim's drbdadm first in PATH, node alpha Primary, a real ext4 on
+# the simulated device (a loop device) mounted, so every command answers "running" (exit 0).
+# Prints per command the wall time per call (median, p90 over N calls, after 5 warm-up calls;
+# the commands take turns, so a busy moment hits all of them alike; /bin/true is the floor,
+# starting a process from the timing loop) and the processes started per call (forks, and
+# execs, counted with strace -f over 5 more calls), then the ratios stock / Initdrbd. Needs
+# drbd-utils, resource-agents, kmod (Filesystem wants modprobe), strace, e2fsprogs and python3;
+# `apt-get install -y drbd-utils resource-agents kmod strace e2fsprogs python3`.
+# Not part of `cargo test`. Everything is made under one mktemp directory and undone on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/rust-env.sh
+
+N=${1:-200}
+PROFILE=${PROFILE:-release} # `PROFILE=debug` to skip the release build
+DRBDDISK=/etc/ha.d/resource.d/drbddisk
+FILESYSTEM=/usr/lib/ocf/resource.d/heartbeat/Filesystem
+
+die() { printf 'bench-initdrbd: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "needs root (loop device, mount)"
+for f in "$DRBDDISK" "$FILESYSTEM"; do
+    [ -x "$f" ] || die "$f missing: apt-get install -y drbd-utils resource-agents"
+done
+for tool in strace python3 mkfs.ext4 modprobe; do
+    command -v "$tool" >/dev/null || die "$tool missing: apt-get install -y strace python3 e2fsprogs kmod"
+done
+require_cargo bench-initdrbd
+
+if [ "$PROFILE" = release ]; then
+    cargo build --quiet --release -p agents --bin Initdrbd -p drbd-sim --bin drbd-sim
+else
+    cargo build --quiet -p agents --bin Initdrbd -p drbd-sim --bin drbd-sim
+fi
+target=$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+AGENT=$target/$PROFILE/Initdrbd
+SIM=$target/$PROFILE/drbd-sim
+
+LAB=$(mktemp -d /tmp/mfsha-bench-idrbd-$$-XXXXXX)
+MNT=$LAB/mnt
+export DRBD_SIM_DIR=$LAB DRBD_SIM_NODE=alpha
+cleanup() {
+    set +e
+    mountpoint -q "$MNT" && { umount "$MNT" || umount -l "$MNT"; }
+    "$SIM" destroy >/dev/null
+    rm -rf "$LAB"
+}
+trap cleanup EXIT
+
+mkdir -p "$LAB"/{bin,run,state,etc,mnt}
+"$SIM" install-links "$LAB/bin"
+"$SIM" init --nodes alpha,beta --size 64M
+DRBD_SIM_NODE=beta "$LAB/bin/drbdadm" up r0
+"$LAB/bin/drbdadm" up r0
+"$LAB/bin/drbdadm" primary r0
+DEV=$LAB/alpha/dev/drbd1
+mkfs.ext4 -q -F "$DEV"
+mount -t ext4 "$DEV" "$MNT"
+
+# drbddisk runs DRBDADM=/sbin/drbdadm (the real one): a copy runs the simulator's instead.
+sed 's|^DRBDADM=.*|DRBDADM="'"$LAB"'/bin/drbdadm"|' "$DRBDDISK" >"$LAB/drbddisk"
+chmod 755 "$LAB/drbddisk"
+
+export PATH="$LAB/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+export MFS_HA_RUN_DIR=$LAB/run MFS_HA_STATE_DIR=$LAB/state MFS_HA_CONFIG_DIR=$LAB/etc
+export OCF_ROOT=/usr/lib/ocf
+export HA_LOGFACILITY=none HA_LOGFILE=/dev/null HA_DEBUGLOG=/dev/null # Filesystem logs via ha_log
+
+# name, environment (KEY=VALUE ...), argv: one line each, fields separated by '|'.
+cat >"$LAB/commands" <<EOF
+/bin/true (process start)|-|/bin/true
+Initdrbd status (Heartbeat)|OCF_RESKEY_drbd_status_source=$LAB/alpha/proc_drbd|$AGENT r0 $DEV $MNT status
+Initdrbd monitor (OCF)|OCF_RESKEY_drbd_status_source=$LAB/alpha/proc_drbd OCF_RESOURCE_INSTANCE=idrbd OCF_RESKEY_drbd_resource=r0 OCF_RESKEY_device=$DEV OCF_RESKEY_directory=$MNT|$AGENT monitor
+drbddisk r0 status|-|$LAB/drbddisk r0 status
+Filesystem monitor (OCF)|OCF_RESOURCE_INSTANCE=fs OCF_RESKEY_device=$DEV OCF_RESKEY_directory=$MNT OCF_RESKEY_fstype=ext4|$FILESYSTEM monitor
+EOF
+
+python3 - "$N" "$LAB/commands" <<'PY'
+import os, re, statistics, subprocess, sys, tempfile, time
+
+n, listing = int(sys.argv[1]), sys.argv[2]
+rows = []
+for line in open(listing):
+    name, env_s, argv_s = line.rstrip("\n").split("|")
+    env = dict(os.environ)
+    if env_s != "-":
+        env.update(kv.split("=", 1) for kv in env_s.split())
+    rows.append((name, env, argv_s.split()))
+
+def call(argv, env):
+    r = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True)
+    if r.returncode != 0:
+        sys.exit(f"{' '.join(argv)}: exit {r.returncode}: {r.stdout!r} {r.stderr!r}")
+
+def processes(argv, env, calls=5):
+    """Processes started (successful fork/vfork/clone without CLONE_THREAD) and execve per call."""
+    forks = execs = 0
+    for _ in range(calls):
+        with tempfile.NamedTemporaryFile(mode="r") as log:
+            call(["strace", "-f", "-qq", "-o", log.name,
+                  "-e", "trace=clone,clone3,fork,vfork,execve"] + argv, env)
+            for l in log:
+                if re.search(r"\b(clone3?|fork|vfork)\(", l) and "CLONE_THREAD" not in l \
+                        and re.search(r"= [1-9]\d*$", l.strip()):
+                    forks += 1
+                if re.search(r"\bexecve\(", l) and re.search(r"= 0$", l.strip()):
+                    execs += 1
+    # The first execve is strace starting the command itself.
+    return forks / calls, execs / calls - 1
+
+for name, env, argv in rows:
+    for _ in range(5):
+        call(argv, env)
+times = {name: [] for name, _, _ in rows}
+for _ in range(n):
+    for name, env, argv in rows:
+        t = time.perf_counter_ns()
+        call(argv, env)
+        times[name].append((time.perf_counter_ns() - t) / 1e6)
+results = []
+for name, env, argv in rows:
+    ts = sorted(times[name])
+    p90 = ts[min(len(ts) - 1, int(len(ts) * 0.9))]
+    forks, execs = processes(argv, env)
+    results.append((name, statistics.median(ts), p90, forks, execs))
+
+print(f"\n{n} calls each, wall time per call in ms; processes started per call (strace -f, 5 calls)\n")
+print(f"| {'command':<28} | {'median ms':>9} | {'p90 ms':>7} | {'forks':>5} | {'execs':>5} |")
+print(f"|{'-'*30}|{'-'*10}:|{'-'*8}:|{'-'*6}:|{'-'*6}:|")
+for name, med, p90, forks, execs in results:
+    print(f"| {name:<28} | {med:>9.2f} | {p90:>7.2f} | {forks:>5.1f} | {execs:>5.1f} |")
+by = {r[0]: r for r in results}
+def ratio(stock, ours):
+    s, o = by[stock], by[ours]
+    return (f"{stock} / {ours}: median x{s[1] / o[1]:.1f}, p90 x{s[2] / o[2]:.1f}, "
+            f"forks {s[3]:.0f} vs {o[3]:.0f}")
+print()
+print(ratio("drbddisk r0 status", "Initdrbd status (Heartbeat)"))
+print(ratio("Filesystem monitor (OCF)", "Initdrbd monitor (OCF)"))
+PY
