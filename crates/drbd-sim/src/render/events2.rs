@@ -4,7 +4,7 @@
 //! `conn-name:peer` are faked, states are mapped to DRBD 9 names. DRBD 9 prints the key sets
 //! of current drbd-utils (`backing_dev`, `client`, `quorum`, `may_promote`, …).
 
-use super::{percent_done, resources_of};
+use super::percent_done;
 use crate::model::{Resource, SimState};
 use crate::states::{Conn, Disk, Flavour, Role};
 
@@ -12,13 +12,8 @@ use crate::states::{Conn, Disk, Flavour, Role};
 /// `statistics` adds the counters of `--statistics`.
 pub fn render_now(st: &SimState, node: &str, filter: Option<&str>, statistics: bool) -> String {
     let mut out = String::new();
-    let mut resources: Vec<&Resource> = resources_of(st, node)
-        .into_iter()
-        .filter(|r| r.view(node).is_some())
-        .filter(|r| super::wanted(filter, &r.name))
-        .collect();
-    resources.sort_by(|a, b| a.name.cmp(&b.name));
-    for res in resources {
+    // An unknown name lists nothing: only the end-of-dump line.
+    for res in super::up_resources(st, node, filter).unwrap_or_default() {
         match st.flavour {
             Flavour::V9 => resource_v9(&mut out, res, node, statistics),
             _ => resource_v84(&mut out, res, node, statistics),

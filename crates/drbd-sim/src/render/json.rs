@@ -1,23 +1,13 @@
 //! `drbdsetup status --json` of DRBD 9 (printf-built layout of `user/v9/drbdsetup.c`:
 //! `resource_status_json()` and friends; closers such as `} ]`, `%.2f` floats).
 
-use super::{percent_done, resources_of};
+use super::percent_done;
 use crate::model::{Resource, SimState};
 use crate::states::{Conn, Disk};
 
 /// JSON status of `filter` or every up resource of `node`; `Err(name)` for an unknown one.
 pub fn render(st: &SimState, node: &str, filter: Option<&str>) -> Result<String, String> {
-    let mut resources: Vec<&Resource> = resources_of(st, node)
-        .into_iter()
-        .filter(|r| r.view(node).is_some())
-        .filter(|r| super::wanted(filter, &r.name))
-        .collect();
-    resources.sort_by(|a, b| a.name.cmp(&b.name));
-    if let Some(name) = filter {
-        if resources.is_empty() {
-            return Err(name.to_string());
-        }
-    }
+    let resources = super::up_resources(st, node, filter)?;
     let blocks: Vec<String> = resources
         .iter()
         .filter_map(|r| resource_json(r, node))

@@ -20,6 +20,25 @@ pub fn resources_of<'a>(st: &'a SimState, node: &str) -> Vec<&'a Resource> {
     v
 }
 
+/// The resources that are up on `node` and pass `filter`, by name, as `status`, `--json` and
+/// `events2` list them. `Err(name)` when a named resource is not up here ("No such resource").
+pub fn up_resources<'a>(
+    st: &'a SimState,
+    node: &str,
+    filter: Option<&str>,
+) -> Result<Vec<&'a Resource>, String> {
+    let mut resources: Vec<&Resource> = resources_of(st, node)
+        .into_iter()
+        .filter(|r| r.view(node).is_some())
+        .filter(|r| wanted(filter, &r.name))
+        .collect();
+    resources.sort_by(|a, b| a.name.cmp(&b.name));
+    match filter {
+        Some(name) if resources.is_empty() => Err(name.to_string()),
+        _ => Ok(resources),
+    }
+}
+
 /// Whether a resource passes an optional name filter.
 pub fn wanted(filter: Option<&str>, name: &str) -> bool {
     match filter {

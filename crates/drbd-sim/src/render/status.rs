@@ -5,25 +5,15 @@
 //!   8.4 states mapped by `drbd_conn_str9()`/`drbd_repl_str9()`.
 //! * DRBD 9 (`user/v9/drbdsetup.c`): the connection is named after the peer host.
 
+use super::percent_done;
 use super::wrap::Wrapper;
-use super::{percent_done, resources_of};
 use crate::model::{Resource, SimState};
 use crate::states::{Conn, Disk, Flavour};
 
 /// Status of `filter` (a resource name) or of every up resource of `node`.
 /// `Err(name)` when the named resource is not up here ("No such resource").
 pub fn render(st: &SimState, node: &str, filter: Option<&str>) -> Result<String, String> {
-    let mut resources: Vec<&Resource> = resources_of(st, node)
-        .into_iter()
-        .filter(|r| r.view(node).is_some())
-        .filter(|r| super::wanted(filter, &r.name))
-        .collect();
-    resources.sort_by(|a, b| a.name.cmp(&b.name));
-    if let Some(name) = filter {
-        if resources.is_empty() {
-            return Err(name.to_string());
-        }
-    }
+    let resources = super::up_resources(st, node, filter)?;
     let mut w = Wrapper::new();
     for res in resources {
         resource(&mut w, res, node, st.flavour == Flavour::V9);
