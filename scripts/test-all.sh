@@ -18,6 +18,10 @@ APT_PACKAGES=(
     mount           # mount, umount: crates/drbd-sim root tests
     heartbeat       # /usr/share/heartbeat/ResourceManager: crates/agents system test (only the script
                     # is run, with HA_RESOURCEDIR in a temp dir; the daemon is never started)
+    iproute2        # ip netns, veth: crates/agents system tests (MooseFS and VIPaddr labs)
+    moosefs-master moosefs-metalogger moosefs-chunkserver moosefs-client moosefs-cgiserv moosefs-cli
+                    # real MooseFS 3.0: crates/agents mfsmaster system tests (daemons run in a
+                    # network namespace the test made; the distro services never start)
 )
 # rustup brings rustc and cargo but links with the system C compiler.
 command -v cc >/dev/null || APT_PACKAGES+=(gcc libc6-dev)
