@@ -25,7 +25,11 @@ fn all(out: &std::process::Output) -> String {
 /// Field `n` (1-based, after the command name) of /proc/<pid>/stat.
 fn stat_field(pid: u32, n: usize) -> Option<i64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.get(stat.rfind(')')? + 1..)?.split_whitespace().nth(n - 3)?.parse().ok()
+    stat.get(stat.rfind(')')? + 1..)?
+        .split_whitespace()
+        .nth(n - 3)?
+        .parse()
+        .ok()
 }
 
 fn signal(pid: u32, sig: &str) {
@@ -40,21 +44,39 @@ fn start_status_stop_are_idempotent_with_heartbeat_texts() {
     }
     let lab = MfsLab::new("idem", true);
     let st = lab.agent("status", &[]);
-    assert_eq!((code(&st), stdout(&st)), (Some(3), "stopped".into()), "{st:?}");
+    assert_eq!(
+        (code(&st), stdout(&st)),
+        (Some(3), "stopped".into()),
+        "{st:?}"
+    );
     let stop = lab.agent("stop", &[]);
     assert_eq!(code(&stop), Some(0), "stop when stopped: {stop:?}");
     let start = lab.agent("start", &[]);
     assert_eq!(code(&start), Some(0), "{start:?}");
-    let pid = lab.master_pid().expect("a master holds the lock after start");
+    let pid = lab
+        .master_pid()
+        .expect("a master holds the lock after start");
     // The daemon left the agent's session and process group: a group kill cannot reach it.
     let me_sid = stat_field(std::process::id(), 6);
-    assert_eq!(stat_field(pid, 6), stat_field(pid, 5), "master leads its own session");
+    assert_eq!(
+        stat_field(pid, 6),
+        stat_field(pid, 5),
+        "master leads its own session"
+    );
     assert_ne!(stat_field(pid, 6), me_sid);
     let st = lab.agent("status", &[]);
-    assert_eq!((code(&st), stdout(&st)), (Some(0), "running".into()), "{st:?}");
+    assert_eq!(
+        (code(&st), stdout(&st)),
+        (Some(0), "running".into()),
+        "{st:?}"
+    );
     let again = lab.agent("start", &[]);
     assert_eq!(code(&again), Some(0), "start when running: {again:?}");
-    assert_eq!(lab.master_pid(), Some(pid), "a second start must not restart it");
+    assert_eq!(
+        lab.master_pid(),
+        Some(pid),
+        "a second start must not restart it"
+    );
     for level in [0, 10, 20] {
         let m = lab.monitor(level, &[]);
         assert_eq!(code(&m), Some(0), "level {level}: {m:?}");
@@ -62,10 +84,17 @@ fn start_status_stop_are_idempotent_with_heartbeat_texts() {
     let t = Instant::now();
     let stop = lab.agent("stop", &[]);
     assert_eq!(code(&stop), Some(0), "{stop:?}");
-    assert!(all(&stop).contains("metadata.mfs written in"), "{}", all(&stop));
+    assert!(
+        all(&stop).contains("metadata.mfs written in"),
+        "{}",
+        all(&stop)
+    );
     assert!(t.elapsed() < Duration::from_secs(15));
     assert!(lab.data_path().join("metadata.mfs").exists());
-    assert!(lab.master_procs().is_empty(), "no master process may remain");
+    assert!(
+        lab.master_procs().is_empty(),
+        "no master process may remain"
+    );
     let st = lab.agent("status", &[]);
     assert_eq!((code(&st), stdout(&st)), (Some(3), "stopped".into()));
     assert_eq!(code(&lab.agent("stop", &[])), Some(0));
@@ -74,4 +103,363 @@ fn start_status_stop_are_idempotent_with_heartbeat_texts() {
     assert_eq!(code(&start), Some(0), "{start:?}");
     assert!(!all(&start).contains("-a"), "{}", all(&start));
     assert_eq!(code(&lab.agent("stop", &[])), Some(0));
+}
+
+#[test]
+fn kill_9_then_start_recovers_with_a_and_keeps_every_fsynced_write() {
+    if !moosefs_or_skip("kill_9_then_start_recovers_with_a_and_keeps_every_fsynced_write") {
+        return;
+    }
+    use std::io::Write;
+    let mut lab = MfsLab::new("crash", true);
+    let start = lab.agent("start", &[]);
+    assert_eq!(code(&start), Some(0), "{start:?}");
+    lab.start_chunkserver();
+    let mnt = lab.mount_client();
+    let dir = mnt.join("acked");
+    assert!(std::fs::create_dir(&dir).is_ok());
+    let mut written = Vec::new();
+    for i in 0..40 {
+        let body = format!("file {i} {}\n", "x".repeat(i * 37));
+        let path = dir.join(format!("f{i}"));
+        let mut f = std::fs::File::create(&path).unwrap_or_else(|e| panic!("create: {e}"));
+        assert!(f.write_all(body.as_bytes()).is_ok());
+        assert!(f.sync_all().is_ok(), "fsync of {}", path.display());
+        written.push((path, body));
+    }
+    let pid = lab.master_pid().expect("master runs");
+    signal(pid, "-9");
+    let end = Instant::now() + Duration::from_secs(10);
+    while lab.master_pid().is_some() || !lab.master_procs().is_empty() {
+        assert!(Instant::now() < end, "the killed master did not go away");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!lab.data_path().join("metadata.mfs").exists());
+    let st = lab.agent("status", &[]);
+    assert_eq!(
+        (code(&st), stdout(&st)),
+        (Some(3), "stopped".into()),
+        "stale lock after kill -9"
+    );
+    let start = lab.agent("start", &[]);
+    let log = all(&start);
+    assert_eq!(code(&start), Some(0), "{log}");
+    assert!(
+        log.contains("mfsmaster -a"),
+        "start must recover with -a: {log}"
+    );
+    assert!(!log.contains(" -i"), "{log}");
+    let backups: Vec<_> = std::fs::read_dir(lab.data_path().join("mfs-ha-backup"))
+        .map(|r| r.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert_eq!(backups.len(), 1, "one timestamped backup");
+    let saved: Vec<String> = std::fs::read_dir(&backups[0])
+        .map(|r| {
+            r.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(saved.iter().any(|n| n == "metadata.mfs.back"), "{saved:?}");
+    assert!(
+        saved.iter().any(|n| n.starts_with("changelog.")),
+        "{saved:?}"
+    );
+    for (path, body) in &written {
+        let back = std::fs::read_to_string(path);
+        assert_eq!(
+            back.as_deref().ok(),
+            Some(body.as_str()),
+            "{} after recovery",
+            path.display()
+        );
+    }
+    let m = lab.monitor(10, &[]);
+    assert_eq!(code(&m), Some(0), "{m:?}");
+}
+
+#[test]
+fn a_stale_lock_file_is_not_a_running_master() {
+    if !moosefs_or_skip("a_stale_lock_file_is_not_a_running_master") {
+        return;
+    }
+    let lab = MfsLab::new("stale", true);
+    // The PID text names a live process (ourselves); only the kernel's lock counts.
+    let lock = lab.data_path().join(".mfsmaster.lock");
+    assert!(std::fs::write(&lock, format!("{}\n", std::process::id())).is_ok());
+    common::moosefs::chown_mfs(&lock);
+    let st = lab.agent("status", &[]);
+    assert_eq!(
+        (code(&st), stdout(&st)),
+        (Some(3), "stopped".into()),
+        "{st:?}"
+    );
+    let m = lab.monitor(0, &[]);
+    assert_eq!(code(&m), Some(7), "{m:?}");
+    assert_eq!(code(&lab.agent("stop", &[])), Some(0));
+    let start = lab.agent("start", &[]);
+    assert_eq!(code(&start), Some(0), "{start:?}");
+    assert_eq!(code(&lab.agent("stop", &[])), Some(0));
+}
+
+#[test]
+fn a_deleted_lock_file_is_a_failure_naming_the_pid_and_stop_ends_it() {
+    if !moosefs_or_skip("a_deleted_lock_file_is_a_failure_naming_the_pid_and_stop_ends_it") {
+        return;
+    }
+    let lab = MfsLab::new("dellock", true);
+    assert_eq!(code(&lab.agent("start", &[])), Some(0));
+    let pid = lab.master_pid().expect("master runs");
+    assert!(std::fs::remove_file(lab.data_path().join(".mfsmaster.lock")).is_ok());
+    let st = lab.agent("status", &[]);
+    assert_eq!(code(&st), Some(1), "{st:?}");
+    assert_eq!(
+        stdout(&st),
+        "",
+        "heartbeat must read neither running nor a clean stop"
+    );
+    let m = lab.monitor(0, &[]);
+    assert_eq!(code(&m), Some(1), "{m:?}");
+    assert!(
+        all(&m).contains(&pid.to_string()),
+        "the reason names pid {pid}: {}",
+        all(&m)
+    );
+    let stop = lab.agent("stop", &[]);
+    assert_eq!(code(&stop), Some(0), "{stop:?}");
+    assert!(lab.master_procs().is_empty());
+    let st = lab.agent("status", &[]);
+    assert_eq!((code(&st), stdout(&st)), (Some(3), "stopped".into()));
+}
+
+#[test]
+fn a_sigstopped_master_fails_level_10_and_stop_kills_it_in_time() {
+    if !moosefs_or_skip("a_sigstopped_master_fails_level_10_and_stop_kills_it_in_time") {
+        return;
+    }
+    let lab = MfsLab::new("sigstop", true);
+    assert_eq!(code(&lab.agent("start", &[])), Some(0));
+    let pid = lab.master_pid().expect("master runs");
+    signal(pid, "-STOP");
+    assert_eq!(
+        code(&lab.monitor(0, &[])),
+        Some(0),
+        "level 0 only asks the kernel"
+    );
+    let t = Instant::now();
+    let m = lab.monitor(10, &[("probe_timeout", "1")]);
+    assert_eq!(code(&m), Some(1), "{m:?}");
+    assert!(all(&m).contains("no answer"), "{}", all(&m));
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    let t = Instant::now();
+    let stop = lab.agent("stop", &[("timeout", "8")]);
+    assert_eq!(code(&stop), Some(0), "{stop:?}");
+    assert!(t.elapsed() < Duration::from_secs(8), "{:?}", t.elapsed());
+    assert!(all(&stop).contains("SIGKILL"), "{}", all(&stop));
+    assert!(lab.master_procs().is_empty() && lab.master_pid().is_none());
+}
+
+#[test]
+fn stop_of_a_master_that_ignores_term_ends_within_the_deadline() {
+    if !moosefs_or_skip("stop_of_a_master_that_ignores_term_ends_within_the_deadline") {
+        return;
+    }
+    let lab = MfsLab::new("noterm", true);
+    assert_eq!(code(&lab.agent("start", &[])), Some(0));
+    // An unwritable data directory: the master retries its metadata dump forever.
+    let dp = lab.data_path();
+    assert!(std::fs::set_permissions(&dp, std::fs::Permissions::from_mode(0o555)).is_ok());
+    let t = Instant::now();
+    let stop = lab.agent("stop", &[("timeout", "10")]);
+    let took = t.elapsed();
+    let _ = std::fs::set_permissions(&dp, std::fs::Permissions::from_mode(0o755));
+    assert_eq!(code(&stop), Some(0), "{stop:?}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert!(
+        took > Duration::from_secs(5),
+        "it must have waited for the dump: {took:?}"
+    );
+    let log = all(&stop);
+    assert!(
+        log.contains("SIGKILL") && log.contains("replays the changelogs"),
+        "{log}"
+    );
+    assert!(lab.master_procs().is_empty() && lab.master_pid().is_none());
+    // The next start recovers.
+    let start = lab.agent("start", &[]);
+    assert_eq!(code(&start), Some(0), "{start:?}");
+    assert!(all(&start).contains("mfsmaster -a"), "{}", all(&start));
+}
+
+#[test]
+fn start_refuses_an_unmounted_data_directory() {
+    if !moosefs_or_skip("start_refuses_an_unmounted_data_directory") {
+        return;
+    }
+    // fs/ is a bare directory that even holds metadata: it must still be refused.
+    let lab = MfsLab::new("unmnt", false);
+    let start = lab.agent("start", &[]);
+    assert_eq!(code(&start), Some(1), "{start:?}");
+    assert!(all(&start).contains("is not mounted"), "{}", all(&start));
+    assert!(lab.master_pid().is_none() && lab.master_procs().is_empty());
+    let mut probe = lab.agent_cmd("mfsmaster", "monitor", &[]);
+    probe
+        .env_remove("HA_CURHOST")
+        .env("OCF_RESOURCE_INSTANCE", "mfsm");
+    let out = probe.output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(code(&out), Some(7), "a probe says not running: {out:?}");
+    // An empty mounted filesystem (no metadata at all) is refused too, with the reason.
+    let mut lab = lab;
+    lab.mount_tmpfs("fs", "16M");
+    let dp = lab.data_path();
+    assert!(std::fs::create_dir_all(&dp).is_ok());
+    common::moosefs::chown_mfs(&dp);
+    let start = lab.agent("start", &[]);
+    assert_eq!(code(&start), Some(1), "{start:?}");
+    assert!(all(&start).contains("no metadata in"), "{}", all(&start));
+}
+
+#[test]
+fn start_refuses_metadata_older_than_the_pair_has_seen() {
+    if !moosefs_or_skip("start_refuses_metadata_older_than_the_pair_has_seen") {
+        return;
+    }
+    let lab = MfsLab::new("fresh", true);
+    assert_eq!(code(&lab.agent("start", &[])), Some(0));
+    assert_eq!(code(&lab.monitor(10, &[])), Some(0));
+    assert_eq!(code(&lab.agent("stop", &[])), Some(0));
+    let marks: Vec<_> = std::fs::read_dir(lab.path("state/mfsmaster"))
+        .map(|r| r.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        marks.len(),
+        1,
+        "one high-water mark for this data directory"
+    );
+    let mark = &marks[0];
+    let seen: u64 = std::fs::read_to_string(mark)
+        .ok()
+        .and_then(|t| t.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .expect("a version in the mark");
+    // The pair saw more changes than this disk holds (a failover onto stale data).
+    let ahead = seen + 100;
+    assert!(std::fs::write(mark, format!("{ahead} 0 monitor (INFO)\n")).is_ok());
+    let start = lab.agent("start", &[]);
+    let log = all(&start);
+    assert_eq!(code(&start), Some(1), "{log}");
+    assert!(
+        log.contains(&format!("version {seen}")) && log.contains(&format!("version {ahead}")),
+        "{log}"
+    );
+    assert!(
+        log.contains("restore") && log.contains("accept_stale_metadata=true"),
+        "{log}"
+    );
+    assert!(lab.master_pid().is_none());
+    // A local metalogger that holds newer changes counts as well.
+    assert!(std::fs::write(mark, format!("{seen} 0 stop\n")).is_ok());
+    let ml = lab.path("metalogger");
+    assert!(std::fs::write(
+        ml.join("changelog_ml.0.mfs"),
+        format!("{}: 1|SESADD(x)\n", seen + 5)
+    )
+    .is_ok());
+    let ml_param = ml.display().to_string();
+    let start = lab.agent("start", &[("metalogger_data_path", &ml_param)]);
+    assert_eq!(code(&start), Some(1), "{start:?}");
+    assert!(
+        all(&start).contains("changelog_ml.0.mfs"),
+        "{}",
+        all(&start)
+    );
+    // The operator accepts the loss: it starts, and the mark follows the running master.
+    let start = lab.agent(
+        "start",
+        &[
+            ("metalogger_data_path", &ml_param),
+            ("accept_stale_metadata", "true"),
+        ],
+    );
+    assert_eq!(code(&start), Some(0), "{start:?}");
+    let now: u64 = std::fs::read_to_string(mark)
+        .ok()
+        .and_then(|t| t.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .unwrap_or(0);
+    assert!(
+        now <= seen + 2,
+        "mark reset to the running master's version, got {now}"
+    );
+    assert_eq!(code(&lab.agent("stop", &[])), Some(0));
+}
+
+#[test]
+fn metalogger_and_chunkserver_have_their_own_start_status_stop() {
+    if !moosefs_or_skip("metalogger_and_chunkserver_have_their_own_start_status_stop") {
+        return;
+    }
+    let mut lab = MfsLab::new("others", true);
+    lab.mount_tmpfs("hdd", "512M");
+    lab.expect_daemon(lab.path("metalogger"), "/usr/sbin/mfsmetalogger");
+    lab.expect_daemon(lab.path("cs"), "/usr/sbin/mfschunkserver");
+    assert_eq!(code(&lab.agent("start", &[])), Some(0));
+    for (kind, cfg, lock) in [
+        (
+            "mfsmetalogger",
+            "etc/mfsmetalogger.cfg",
+            "metalogger/.mfsmetalogger.lock",
+        ),
+        (
+            "mfschunkserver",
+            "etc/mfschunkserver.cfg",
+            "cs/.mfschunkserver.lock",
+        ),
+    ] {
+        let cfg = lab.path(cfg).display().to_string();
+        let p = [("config", cfg.as_str())];
+        let st = lab.agent_as(kind, "status", &p);
+        assert_eq!(
+            (code(&st), stdout(&st)),
+            (Some(3), "stopped".into()),
+            "{kind}: {st:?}"
+        );
+        let start = lab.agent_as(kind, "start", &p);
+        assert_eq!(code(&start), Some(0), "{kind}: {start:?}");
+        let owner = agents::moosefs::lock::owner(&lab.path(lock)).ok().flatten();
+        assert!(owner.is_some(), "{kind} holds its lock");
+        assert_eq!(
+            code(&lab.agent_as(kind, "start", &p)),
+            Some(0),
+            "{kind} start twice"
+        );
+        let st = lab.agent_as(kind, "status", &p);
+        assert_eq!(
+            (code(&st), stdout(&st)),
+            (Some(0), "running".into()),
+            "{kind}: {st:?}"
+        );
+        let mut deep = lab.agent_cmd(kind, "monitor", &p);
+        deep.env_remove("HA_CURHOST")
+            .env("OCF_RESOURCE_INSTANCE", kind)
+            .env("OCF_RESKEY_CRM_meta_interval", "10000")
+            .env("OCF_CHECK_LEVEL", "10");
+        let out = deep.output().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(code(&out), Some(0), "{kind} level 10: {out:?}");
+        let stop = lab.agent_as(kind, "stop", &p);
+        assert_eq!(code(&stop), Some(0), "{kind}: {stop:?}");
+        assert!(agents::moosefs::lock::owner(&lab.path(lock))
+            .ok()
+            .flatten()
+            .is_none());
+        assert_eq!(
+            code(&lab.agent_as(kind, "stop", &p)),
+            Some(0),
+            "{kind} stop twice"
+        );
+    }
+    // The meta-data names the agent after the name it was invoked as.
+    let md = lab.agent_as("mfschunkserver", "meta-data", &[]);
+    assert!(
+        stdout(&md).contains("<resource-agent name=\"mfschunkserver\""),
+        "{md:?}"
+    );
 }

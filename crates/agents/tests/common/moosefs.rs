@@ -64,7 +64,11 @@ fn mfs_ids() -> (u32, u32) {
 
 pub fn chown_mfs(path: &Path) {
     let (uid, gid) = mfs_ids();
-    assert!(std::os::unix::fs::chown(path, Some(uid), Some(gid)).is_ok(), "chown {}", path.display());
+    assert!(
+        std::os::unix::fs::chown(path, Some(uid), Some(gid)).is_ok(),
+        "chown {}",
+        path.display()
+    );
 }
 
 pub struct MfsLab {
@@ -93,7 +97,18 @@ impl MfsLab {
             mount: None,
             daemons: Vec::new(),
         };
-        for sub in ["etc", "run", "state", "conf", "bin", "fs", "mnt", "metalogger", "cs", "hdd"] {
+        for sub in [
+            "etc",
+            "run",
+            "state",
+            "conf",
+            "bin",
+            "fs",
+            "mnt",
+            "metalogger",
+            "cs",
+            "hdd",
+        ] {
             assert!(std::fs::create_dir_all(lab.path(sub)).is_ok());
         }
         // Let the mfs user reach its directories inside the tempdir.
@@ -102,7 +117,8 @@ impl MfsLab {
         if mounted {
             lab.mount_tmpfs("fs", "64M");
         }
-        lab.daemons.push((lab.data_path(), PathBuf::from("/usr/sbin/mfsmaster")));
+        lab.daemons
+            .push((lab.data_path(), PathBuf::from("/usr/sbin/mfsmaster")));
         lab.init_data_path();
         lab.write_configs();
         for kind in ["mfsmetalogger", "mfschunkserver", "mfscgiserv"] {
@@ -142,7 +158,17 @@ impl MfsLab {
         let target = self.path(sub);
         let (uid, gid) = mfs_ids();
         let opts = format!("size={size},mode=755,uid={uid},gid={gid}");
-        let out = run("mount", &["-t", "tmpfs", "-o", &opts, "mfsha-tmpfs", &target.display().to_string()]);
+        let out = run(
+            "mount",
+            &[
+                "-t",
+                "tmpfs",
+                "-o",
+                &opts,
+                "mfsha-tmpfs",
+                &target.display().to_string(),
+            ],
+        );
         assert!(out.status.success(), "mount tmpfs: {}", text(&out.stderr));
         self.tmpfs.push(target);
     }
@@ -160,7 +186,10 @@ impl MfsLab {
                 e = etc.display()
             ),
         );
-        w("mfsexports.cfg", "127.0.0.1 / rw,alldirs,admin,maproot=0:0\n127.0.0.1 . rw\n".into());
+        w(
+            "mfsexports.cfg",
+            "127.0.0.1 / rw,alldirs,admin,maproot=0:0\n127.0.0.1 . rw\n".into(),
+        );
         w("mfstopology.cfg", String::new());
         w(
             "mfsmetalogger.cfg",
@@ -232,7 +261,9 @@ impl MfsLab {
     }
 
     pub fn master_pid(&self) -> Option<u32> {
-        lock::owner(&self.data_path().join(".mfsmaster.lock")).ok().flatten()
+        lock::owner(&self.data_path().join(".mfsmaster.lock"))
+            .ok()
+            .flatten()
     }
 
     pub fn master_procs(&self) -> Vec<u32> {
@@ -244,16 +275,24 @@ impl MfsLab {
 
     /// `program args` inside the namespace.
     pub fn in_ns(&self, program: &str, args: &[&str]) -> Output {
-        self.ns.cmd(program, args).output().unwrap_or_else(|e| panic!("{program}: {e}"))
+        self.ns
+            .cmd(program, args)
+            .output()
+            .unwrap_or_else(|e| panic!("{program}: {e}"))
     }
 
     /// A chunkserver on a 512M tmpfs hdd (started directly; killed by teardown).
     pub fn start_chunkserver(&mut self) {
         self.mount_tmpfs("hdd", "512M");
-        self.daemons.push((self.path("cs"), PathBuf::from("/usr/sbin/mfschunkserver")));
+        self.daemons
+            .push((self.path("cs"), PathBuf::from("/usr/sbin/mfschunkserver")));
         let cfg = self.path("etc/mfschunkserver.cfg").display().to_string();
         let out = self.in_ns("mfschunkserver", &["-c", &cfg, "start"]);
-        assert!(out.status.success(), "mfschunkserver: {}", text(&out.stderr));
+        assert!(
+            out.status.success(),
+            "mfschunkserver: {}",
+            text(&out.stderr)
+        );
     }
 
     pub fn expect_daemon(&mut self, data_dir: PathBuf, binary: &str) {
@@ -265,7 +304,17 @@ impl MfsLab {
         let mnt = self.path("mnt");
         let child = self
             .ns
-            .cmd("mfsmount", &["-f", &mnt.display().to_string(), "-H", "127.0.0.1", "-P", "9421"])
+            .cmd(
+                "mfsmount",
+                &[
+                    "-f",
+                    &mnt.display().to_string(),
+                    "-H",
+                    "127.0.0.1",
+                    "-P",
+                    "9421",
+                ],
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -274,7 +323,11 @@ impl MfsLab {
         self.mount = Some((mnt.clone(), child));
         let end = Instant::now() + Duration::from_secs(20);
         while !is_mounted(&mnt) {
-            assert!(Instant::now() < end, "mfsmount did not mount {}", mnt.display());
+            assert!(
+                Instant::now() < end,
+                "mfsmount did not mount {}",
+                mnt.display()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         mnt
