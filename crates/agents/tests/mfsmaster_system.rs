@@ -463,3 +463,36 @@ fn metalogger_and_chunkserver_have_their_own_start_status_stop() {
         "{md:?}"
     );
 }
+
+#[test]
+fn passes_ocf_tester_with_a_real_master() {
+    if !moosefs_or_skip("passes_ocf_tester_with_a_real_master") {
+        return;
+    }
+    let tester = "/usr/sbin/ocf-tester";
+    if !std::path::Path::new(tester).exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{tester} is missing under CI=true: apt-get install -y resource-agents libxml2-utils"
+        );
+        eprintln!("skipped: {tester} not installed");
+        return;
+    }
+    let lab = MfsLab::new("ocft", true);
+    let agent = common::moosefs::mfs_bin().display().to_string();
+    let config = format!("config={}", lab.config().display());
+    let mount = format!("mount_point={}", lab.mount_point().display());
+    let mut cmd = lab
+        .ns
+        .cmd(tester, &["-n", "mfsm", "-o", &config, "-o", &mount, &agent]);
+    lab.agent_env(&mut cmd);
+    let out = cmd.output().unwrap_or_else(|e| panic!("ocf-tester: {e}"));
+    let stdout = text(&out.stdout);
+    eprintln!("{stdout}");
+    assert!(
+        out.status.success() && stdout.contains("passed all tests"),
+        "ocf-tester failed:\n{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(lab.master_pid().is_none() && lab.master_procs().is_empty());
+}
