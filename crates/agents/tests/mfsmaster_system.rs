@@ -496,3 +496,57 @@ fn passes_ocf_tester_with_a_real_master() {
     );
     assert!(lab.master_pid().is_none() && lab.master_procs().is_empty());
 }
+
+/// mfscgiserv moves with the VIP: it listens on listen_host only, answers HTTP at level 10,
+/// and its flock-held lock (always /var/lib/mfs/.mfscgiserv.lock) is what status reads.
+#[test]
+fn mfscgiserv_listens_on_the_vip_and_answers_http() {
+    if !moosefs_or_skip("mfscgiserv_listens_on_the_vip_and_answers_http") {
+        return;
+    }
+    if !std::path::Path::new("/usr/sbin/mfscgiserv").exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "mfscgiserv missing under CI=true: apt-get install -y moosefs-cgiserv"
+        );
+        return;
+    }
+    let lock = std::path::Path::new("/var/lib/mfs/.mfscgiserv.lock");
+    let lock_existed = lock.exists();
+    let mut lab = MfsLab::new("cgi", true);
+    lab.expect_daemon("/var/lib/mfs".into(), "/usr/sbin/mfscgiserv");
+    let p = [("listen_host", common::moosefs::VIP)];
+    let st = lab.agent_as("mfscgiserv", "status", &p);
+    assert_eq!(
+        (code(&st), stdout(&st)),
+        (Some(3), "stopped".into()),
+        "{st:?}"
+    );
+    let start = lab.agent_as("mfscgiserv", "start", &p);
+    assert_eq!(code(&start), Some(0), "{start:?}");
+    let st = lab.agent_as("mfscgiserv", "status", &p);
+    assert_eq!(
+        (code(&st), stdout(&st)),
+        (Some(0), "running".into()),
+        "{st:?}"
+    );
+    let mut deep = lab.agent_cmd("mfscgiserv", "monitor", &p);
+    deep.env_remove("HA_CURHOST")
+        .env("OCF_RESOURCE_INSTANCE", "cgi")
+        .env("OCF_RESKEY_CRM_meta_interval", "10000")
+        .env("OCF_CHECK_LEVEL", "10");
+    let out = deep.output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(code(&out), Some(0), "level 10: {out:?}");
+    let stop = lab.agent_as("mfscgiserv", "stop", &p);
+    assert_eq!(code(&stop), Some(0), "{stop:?}");
+    let st = lab.agent_as("mfscgiserv", "status", &p);
+    assert_eq!(
+        (code(&st), stdout(&st)),
+        (Some(3), "stopped".into()),
+        "{st:?}"
+    );
+    drop(lab);
+    if !lock_existed {
+        let _ = std::fs::remove_file(lock);
+    }
+}

@@ -29,8 +29,61 @@ pub fn owner(path: &Path) -> std::io::Result<Option<u32>> {
     Ok(u32::try_from(fl.l_pid).ok())
 }
 
+/// The PID holding a `flock` lock on `path` (mfscgiserv, a Python script, uses flock, which
+/// F_GETLK does not see), from /proc/locks matched by device and inode.
+pub fn flock_owner(path: &Path) -> std::io::Result<Option<u32>> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let locks = std::fs::read_to_string("/proc/locks")?;
+    let dev = meta.dev();
+    let (major, minor) = (
+        crate::hostops::devnum::major(dev),
+        crate::hostops::devnum::minor(dev),
+    );
+    Ok(flock_holder(&locks, major, minor, meta.ino()))
+}
+
+/// `N: FLOCK  ADVISORY  WRITE <pid> <maj>:<min>:<inode> 0 EOF` (hex device numbers); waiters
+/// (`N: -> FLOCK ...`) do not hold the lock.
+pub fn flock_holder(locks: &str, major: u32, minor: u32, ino: u64) -> Option<u32> {
+    locks.lines().find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        if f.get(1) != Some(&"FLOCK") {
+            return None;
+        }
+        let mut id = f.get(5)?.split(':');
+        let maj = u32::from_str_radix(id.next()?, 16).ok()?;
+        let min = u32::from_str_radix(id.next()?, 16).ok()?;
+        let inode: u64 = id.next()?.parse().ok()?;
+        ((maj, min, inode) == (major, minor, ino)).then(|| f.get(4)?.parse().ok())?
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    #[test]
+    fn flock_lines_are_matched_by_device_and_inode() {
+        let locks = "1: POSIX  ADVISORY  WRITE 10 fe:00:77 0 EOF\n\
+                     2: FLOCK  ADVISORY  WRITE 28353 00:1f:1234 0 EOF\n\
+                     2: -> FLOCK  ADVISORY  WRITE 99 00:1f:1234 0 EOF\n";
+        assert_eq!(flock_holder(locks, 0, 0x1f, 1234), Some(28353));
+        assert_eq!(flock_holder(locks, 0xfe, 0, 77), None);
+        assert_eq!(flock_holder("", 0, 0, 0), None);
+    }
+
+    proptest! {
+        #[test]
+        fn proc_locks_parsing_never_panics(t in "\\PC*") {
+            let _ = flock_holder(&t, 0, 0x1f, 1234);
+        }
+    }
+
     use super::*;
     use std::process::{Command, Stdio};
 

@@ -27,7 +27,11 @@ impl State {
 
 pub fn observe(s: &Settings) -> Result<State, AgentError> {
     let lock_path = s.lock_path();
-    let owner = lock::owner(&lock_path).map_err(|e| {
+    let query = match s.kind {
+        Kind::Cgiserv => lock::flock_owner,
+        _ => lock::owner,
+    };
+    let owner = query(&lock_path).map_err(|e| {
         AgentError::generic(format!(
             "cannot query the lock on {}: {e}",
             lock_path.display()

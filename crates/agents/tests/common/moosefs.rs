@@ -371,6 +371,7 @@ impl Drop for MfsLab {
                         let name = e.file_name().to_string_lossy().into_owned();
                         if name.ends_with(".lock") {
                             pids.extend(lock::owner(&e.path()).ok().flatten());
+                            pids.extend(lock::flock_owner(&e.path()).ok().flatten());
                         }
                     }
                 }
