@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Cost of one status check of the MooseFS master: the mfsmaster agent (Heartbeat `status`, OCF
+# `monitor` at level 0 and 10) against what it replaces: the seed's init-script approach
+# (`mfsmaster -c CFG test`, the MooseFS binary itself) and Debian's
+# `/etc/init.d/moosefs-master status`.
+#
+#   bash scripts/bench-mfsmaster.sh [N]      (root; N calls per command, default 200)
+#
+# One real mfsmaster 3.0 runs in a private network namespace (mfsha-bench-mfs-<pid>, loopback
+# only) on a config and data directory under one mktemp directory; every command runs inside
+# that namespace and answers "running" (exit 0; any other exit aborts the run). The Debian init
+# script hard-codes CFGFILE=/etc/mfs/mfsmaster.cfg, PIDF=/var/run/moosefs-master.pid and
+# /etc/default/moosefs-master: the script runs a copy of it with those three paths pointing
+# into the lab (its pid file holds the lab master's pid), so nothing under /etc or /var/run is
+# read or written. Per command: wall time per call (median, p90 over N calls after 5 warm-up
+# calls, commands taking turns; /bin/true is the floor) and processes started per call (forks
+# and execs, strace -f over 5 more calls), then the ratios stock / agent.
+# Needs moosefs-master, strace, python3, util-linux (nsenter), iproute2.
+# Not part of `cargo test`. Everything is undone on exit (master stopped, namespace deleted,
+# directory removed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/rust-env.sh
+
+N=${1:-200}
+PROFILE=${PROFILE:-release} # `PROFILE=debug` to skip the release build
+MASTER=/usr/sbin/mfsmaster
+INIT=/etc/init.d/moosefs-master
+PY=/usr/bin/python3
+
+die() { printf 'bench-mfsmaster: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "needs root (network namespace)"
+for f in "$MASTER" "$INIT" /var/lib/mfs/metadata.mfs.empty; do
+    [ -e "$f" ] || die "$f missing: apt-get install -y moosefs-master"
+done
+for tool in strace nsenter ip "$PY"; do
+    command -v "$tool" >/dev/null || die "$tool missing: apt-get install -y strace util-linux iproute2 python3"
+done
+require_cargo bench-mfsmaster
+
+if [ "$PROFILE" = release ]; then
+    cargo build --quiet --release -p agents --bin mfsmaster
+else
+    cargo build --quiet -p agents --bin mfsmaster
+fi
+target=$(cargo metadata --format-version 1 --no-deps |
+    "$PY" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+AGENT=$target/$PROFILE/mfsmaster
+
+LAB=$(mktemp -d /tmp/mfsha-bench-mfs-$$-XXXXXX)
+NS=mfsha-bench-mfs-$$
+IN_NS=(nsenter "--net=/run/netns/$NS" --)
+export MFS_HA_RUN_DIR=$LAB/run MFS_HA_STATE_DIR=$LAB/state MFS_HA_CONFIG_DIR=$LAB/conf
+export HA_LOGFACILITY=none
+export OCF_RESKEY_config=$LAB/etc/mfsmaster.cfg
+cleanup() {
+    set +e
+    [ -e "/run/netns/$NS" ] && "${IN_NS[@]}" "$AGENT" stop >/dev/null 2>&1
+    [ -e "/run/netns/$NS" ] && ip netns del "$NS"
+    rm -rf "$LAB"
+}
+trap cleanup EXIT
+
+mkdir -p "$LAB"/{etc,data,run,state,conf}
+chmod 755 "$LAB"
+cat >"$LAB/etc/mfsmaster.cfg" <<EOF
+DATA_PATH = $LAB/data
+EXPORTS_FILENAME = $LAB/etc/mfsexports.cfg
+TOPOLOGY_FILENAME = $LAB/etc/mfstopology.cfg
+MATOML_LISTEN_HOST = 127.0.0.1
+MATOCS_LISTEN_HOST = 127.0.0.1
+MATOCL_LISTEN_HOST = 127.0.0.1
+EOF
+echo '127.0.0.1 / rw,alldirs,admin,maproot=0:0' >"$LAB/etc/mfsexports.cfg"
+: >"$LAB/etc/mfstopology.cfg"
+chown mfs:mfs "$LAB/data"
+install -o mfs -g mfs -m 640 /var/lib/mfs/metadata.mfs.empty "$LAB/data/metadata.mfs"
+ip netns add "$NS"
+ip -n "$NS" link set lo up
+"${IN_NS[@]}" "$AGENT" start >/dev/null || die "the agent could not start the lab master"
+
+# Debian's init script with its three hard-coded paths moved into the lab.
+: >"$LAB/etc/default-moosefs-master"
+tr -dc 0-9 <"$LAB/data/.mfsmaster.lock" >"$LAB/run/moosefs-master.pid"
+sed -e "s|^CFGFILE=.*|CFGFILE=$LAB/etc/mfsmaster.cfg|" \
+    -e "s|^DEFAULTS_FILE=.*|DEFAULTS_FILE=$LAB/etc/default-moosefs-master|" \
+    -e "s|^PIDF=.*|PIDF=$LAB/run/moosefs-master.pid|" "$INIT" >"$LAB/moosefs-master"
+chmod 755 "$LAB/moosefs-master"
+
+cat >"$LAB/commands" <<EOF
+/bin/true (process start)|-|/bin/true
+mfsmaster status (Heartbeat)|HA_CURHOST=node1|$AGENT status
+mfsmaster monitor level 0 (OCF)|OCF_RESOURCE_INSTANCE=mfsm OCF_RESKEY_CRM_meta_interval=10000 OCF_CHECK_LEVEL=0|$AGENT monitor
+mfsmaster monitor level 10 (OCF)|OCF_RESOURCE_INSTANCE=mfsm OCF_RESKEY_CRM_meta_interval=10000 OCF_CHECK_LEVEL=10|$AGENT monitor
+mfsmaster -c CFG test|-|$MASTER -c $LAB/etc/mfsmaster.cfg test
+moosefs-master status (init)|-|$LAB/moosefs-master status
+EOF
+
+"${IN_NS[@]}" "$PY" - "$N" "$LAB/commands" <<'PY'
+import os, re, statistics, subprocess, sys, tempfile, time
+
+n, listing = int(sys.argv[1]), sys.argv[2]
+rows = []
+for line in open(listing):
+    name, env_s, argv_s = line.rstrip("\n").split("|")
+    env = dict(os.environ)
+    if env_s != "-":
+        env.update(kv.split("=", 1) for kv in env_s.split())
+    rows.append((name, env, argv_s.split()))
+
+def call(argv, env):
+    r = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True)
+    if r.returncode != 0:
+        sys.exit(f"{' '.join(argv)}: exit {r.returncode}: {r.stdout!r} {r.stderr!r}")
+
+def processes(argv, env, calls=5):
+    """Processes started (successful fork/vfork/clone without CLONE_THREAD) and execve per call."""
+    forks = execs = 0
+    for _ in range(calls):
+        with tempfile.NamedTemporaryFile(mode="r") as log:
+            call(["strace", "-f", "-qq", "-o", log.name,
+                  "-e", "trace=clone,clone3,fork,vfork,execve"] + argv, env)
+            for l in log:
+                if re.search(r"\b(clone3?|fork|vfork)\(", l) and "CLONE_THREAD" not in l \
+                        and re.search(r"= [1-9]\d*$", l.strip()):
+                    forks += 1
+                if re.search(r"\bexecve\(", l) and re.search(r"= 0$", l.strip()):
+                    execs += 1
+    # The first execve is strace starting the command itself.
+    return forks / calls, execs / calls - 1
+
+for name, env, argv in rows:
+    for _ in range(5):
+        call(argv, env)
+times = {name: [] for name, _, _ in rows}
+for _ in range(n):
+    for name, env, argv in rows:
+        t = time.perf_counter_ns()
+        call(argv, env)
+        times[name].append((time.perf_counter_ns() - t) / 1e6)
+results = []
+for name, env, argv in rows:
+    ts = sorted(times[name])
+    p90 = ts[min(len(ts) - 1, int(len(ts) * 0.9))]
+    forks, execs = processes(argv, env)
+    results.append((name, statistics.median(ts), p90, forks, execs))
+
+print(f"\n{n} calls each, wall time per call in ms; processes started per call (strace -f, 5 calls)\n")
+print(f"| {'command':<32} | {'median ms':>9} | {'p90 ms':>7} | {'forks':>5} | {'execs':>5} |")
+print(f"|{'-'*34}|{'-'*10}:|{'-'*8}:|{'-'*6}:|{'-'*6}:|")
+for name, med, p90, forks, execs in results:
+    print(f"| {name:<32} | {med:>9.2f} | {p90:>7.2f} | {forks:>5.1f} | {execs:>5.1f} |")
+by = {r[0]: r for r in results}
+def ratio(stock, ours):
+    s, o = by[stock], by[ours]
+    return (f"{stock} / {ours}: median x{s[1] / o[1]:.1f}, p90 x{s[2] / o[2]:.1f}, "
+            f"forks {s[3]:.0f} vs {o[3]:.0f}")
+print()
+print(ratio("mfsmaster -c CFG test", "mfsmaster status (Heartbeat)"))
+print(ratio("moosefs-master status (init)", "mfsmaster status (Heartbeat)"))
+print(ratio("mfsmaster -c CFG test", "mfsmaster monitor level 0 (OCF)"))
+print(ratio("moosefs-master status (init)", "mfsmaster monitor level 10 (OCF)"))
+PY
