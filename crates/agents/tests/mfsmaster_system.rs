@@ -81,6 +81,23 @@ fn start_status_stop_are_idempotent_with_heartbeat_texts() {
         let m = lab.monitor(level, &[]);
         assert_eq!(code(&m), Some(0), "level {level}: {m:?}");
     }
+    // Level 20: a master that has not stored metadata within max_metadata_age is failed.
+    std::thread::sleep(Duration::from_millis(2100));
+    let m = lab.monitor(20, &[("max_metadata_age", "1")]);
+    assert_eq!(code(&m), Some(1), "{m:?}");
+    assert!(all(&m).contains("metadata not stored"), "{}", all(&m));
+    // haresources `mfsmaster::<config>`: the config as the first positional argument.
+    let cfg = lab.config().display().to_string();
+    let mut hb = lab.agent_argv("mfsmaster", &[&cfg, "status"], &[]);
+    let hb = hb
+        .env_remove("OCF_RESKEY_config")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (code(&hb), stdout(&hb)),
+        (Some(0), "running".into()),
+        "{hb:?}"
+    );
     let t = Instant::now();
     let stop = lab.agent("stop", &[]);
     assert_eq!(code(&stop), Some(0), "{stop:?}");

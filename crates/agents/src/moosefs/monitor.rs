@@ -9,11 +9,11 @@ use ha_agent::{AgentError, Ctx, Health};
 
 use super::kind::Kind;
 use super::settings::Settings;
-use super::state::{self, observe};
+use super::state::{self, observe_for_status};
 use super::{freshness, net, probe, procs};
 
 pub fn monitor(ctx: &Ctx, s: &Settings, level: u32) -> Result<Health, AgentError> {
-    let st = observe(s)?;
+    let st = observe_for_status(s)?;
     let Some(owner) = st.owner else {
         if st.procs.is_empty() {
             return Ok(Health::Stopped);
@@ -131,7 +131,7 @@ fn metadata_age(s: &Settings, info: &probe::Info) -> Result<(), String> {
 
 /// Seconds since the lock owner started (from /proc/<pid>/stat and /proc/uptime).
 fn master_uptime(s: &Settings) -> Option<u64> {
-    let pid = state::observe(s).ok()?.owner?;
+    let pid = state::observe_for_status(s).ok()?.owner?;
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let start_ticks: u64 = stat
         .get(stat.rfind(')')? + 1..)?

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use ha_agent::{AgentError, Ctx, Deadline};
+use ha_agent::{AgentError, Deadline};
 
 use super::kind::Kind;
 use super::lock;
@@ -25,24 +25,49 @@ impl State {
     }
 }
 
-pub fn observe(s: &Settings) -> Result<State, AgentError> {
+/// The lock owner, and the /proc scan only when nobody holds the lock (what status needs:
+/// a running master is named by the kernel; a scan finds one whose lock file was deleted).
+pub fn observe_for_status(s: &Settings) -> Result<State, AgentError> {
+    let owner = lock_owner(s)?;
+    match owner {
+        Some(_) => Ok(State {
+            owner,
+            procs: Vec::new(),
+        }),
+        None => Ok(State {
+            owner,
+            procs: scan(s),
+        }),
+    }
+}
+
+fn scan(s: &Settings) -> Vec<Proc> {
+    // mfscgiserv is a Python script: its processes run python, not the script.
+    match s.kind {
+        Kind::Cgiserv => Vec::new(),
+        _ => procs::scan(&s.binary, &s.data_path),
+    }
+}
+
+fn lock_owner(s: &Settings) -> Result<Option<u32>, AgentError> {
     let lock_path = s.lock_path();
     let query = match s.kind {
         Kind::Cgiserv => lock::flock_owner,
         _ => lock::owner,
     };
-    let owner = query(&lock_path).map_err(|e| {
+    query(&lock_path).map_err(|e| {
         AgentError::generic(format!(
             "cannot query the lock on {}: {e}",
             lock_path.display()
         ))
-    })?;
-    // mfscgiserv is a Python script: its processes run python, not the script.
-    let procs = match s.kind {
-        Kind::Cgiserv => Vec::new(),
-        _ => procs::scan(&s.binary, &s.data_path),
-    };
-    Ok(State { owner, procs })
+    })
+}
+
+pub fn observe(s: &Settings) -> Result<State, AgentError> {
+    Ok(State {
+        owner: lock_owner(s)?,
+        procs: scan(s),
+    })
 }
 
 /// The master's data writer holds this lock; a new master cannot start while it is held.
@@ -88,10 +113,4 @@ pub fn describe(s: &Settings, st: &State) -> String {
         ));
     }
     parts.join("; ")
-}
-
-/// Logs and returns a generic error (for `?` in actions).
-pub fn fail(ctx: &Ctx, reason: String) -> AgentError {
-    ctx.debug(&reason);
-    AgentError::generic(reason)
 }

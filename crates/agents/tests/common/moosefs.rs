@@ -215,11 +215,16 @@ impl MfsLab {
     /// The agent (as `name`: mfsmaster or a symlinked kind) inside the namespace, Heartbeat
     /// mode (`HA_CURHOST`), parameters as `OCF_RESKEY_*`.
     pub fn agent_cmd(&self, name: &str, action: &str, params: &[(&str, &str)]) -> Command {
+        self.agent_argv(name, &[action], params)
+    }
+
+    /// As [`MfsLab::agent_cmd`] with Heartbeat's arguments (`mfsmaster::a1` → `a1 <action>`).
+    pub fn agent_argv(&self, name: &str, args: &[&str], params: &[(&str, &str)]) -> Command {
         let program = match name {
             "mfsmaster" => mfs_bin(),
             other => self.path("bin").join(other),
         };
-        let mut cmd = self.ns.cmd(&program.display().to_string(), &[action]);
+        let mut cmd = self.ns.cmd(&program.display().to_string(), args);
         self.agent_env(&mut cmd);
         cmd.env("HA_CURHOST", "node1");
         if name == "mfsmaster" {
