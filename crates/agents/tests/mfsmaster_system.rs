@@ -567,3 +567,58 @@ fn mfscgiserv_listens_on_the_vip_and_answers_http() {
         let _ = std::fs::remove_file(lock);
     }
 }
+
+/// A start that runs out of time must not take the daemon with it: the daemon is in its own
+/// session, so the runner's process-group kill at the deadline misses it. The exports file is a
+/// FIFO here, so the daemon blocks in its initialisation until the test writes it.
+#[test]
+fn a_timed_out_start_leaves_the_detached_daemon_running() {
+    if !moosefs_or_skip("a_timed_out_start_leaves_the_detached_daemon_running") {
+        return;
+    }
+    use std::io::Write;
+    let lab = MfsLab::new("tmout", true);
+    let fifo = lab.path("etc/exports.fifo");
+    let mk = common::run("mkfifo", &["-m", "644", &fifo.display().to_string()]);
+    assert!(mk.status.success(), "mkfifo");
+    let cfg = std::fs::read_to_string(lab.config()).unwrap_or_default();
+    let cfg: String = cfg
+        .lines()
+        .map(|l| match l.starts_with("EXPORTS_FILENAME") {
+            true => format!("EXPORTS_FILENAME = {}\n", fifo.display()),
+            false => format!("{l}\n"),
+        })
+        .collect();
+    assert!(std::fs::write(lab.config(), cfg).is_ok());
+    let t = Instant::now();
+    let start = lab.agent("start", &[("timeout", "4")]);
+    assert_eq!(code(&start), Some(1), "{start:?}");
+    assert!(t.elapsed() < Duration::from_secs(6), "{:?}", t.elapsed());
+    assert!(all(&start).contains("killed after"), "{}", all(&start));
+    let blocked = lab
+        .master_pid()
+        .expect("the daemon holds the lock while it waits");
+    // Let it finish its initialisation: it must come up on its own.
+    let mut w = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&fifo)
+        .unwrap_or_else(|e| panic!("open fifo: {e}"));
+    assert!(w
+        .write_all(b"127.0.0.1 / rw,alldirs,admin,maproot=0:0\n")
+        .is_ok());
+    drop(w);
+    let end = Instant::now() + Duration::from_secs(10);
+    loop {
+        let m = lab.monitor(10, &[]);
+        if code(&m) == Some(0) {
+            break;
+        }
+        assert!(
+            Instant::now() < end,
+            "the detached master never became ready: {m:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(lab.master_pid(), Some(blocked));
+    assert_eq!(code(&lab.agent("stop", &[])), Some(0));
+}
