@@ -27,9 +27,7 @@ pub fn monitor(ctx: &Ctx, s: &Settings, level: u32) -> Result<Health, AgentError
         )));
     };
     let proc_dir = std::path::PathBuf::from(format!("/proc/{owner}"));
-    if s.kind != Kind::Cgiserv
-        && !procs::runs(&proc_dir, &s.binary, super::locate::file_id(&s.binary))
-    {
+    if s.kind != Kind::Cgiserv && !is_daemon(&proc_dir, s) {
         return Ok(Health::Failed(format!(
             "{} is locked by pid {owner}, which is not {}",
             s.lock_path().display(),
@@ -44,6 +42,16 @@ pub fn monitor(ctx: &Ctx, s: &Settings, level: u32) -> Result<Health, AgentError
         return Ok(Health::Failed(reason));
     }
     Ok(Health::Running)
+}
+
+/// The lock owner runs this daemon: the configured binary, or another install of the same
+/// program (a /usr/local/mfs build next to Debian's, or a binary replaced by an upgrade).
+fn is_daemon(proc_dir: &std::path::Path, s: &Settings) -> bool {
+    procs::runs(proc_dir, &s.binary, super::locate::file_id(&s.binary))
+        || std::fs::read_link(proc_dir.join("exe")).is_ok_and(|exe| {
+            let name = exe.file_name().map(|n| n.to_string_lossy().into_owned());
+            name.as_deref().map(|n| n.trim_end_matches(" (deleted)")) == Some(s.name())
+        })
 }
 
 fn deep_check(ctx: &Ctx, s: &Settings, level: u32) -> Result<(), String> {

@@ -139,3 +139,54 @@ fn prune(ctx: &Ctx, root: &Path, keep: usize) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::moosefs::kind::Kind;
+
+    fn reason(r: Result<Mode, AgentError>) -> String {
+        r.err().map(|e| e.reason).unwrap_or_default()
+    }
+
+    #[test]
+    fn plain_when_metadata_mfs_is_there_and_a_only_with_back_and_changelogs() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Settings::for_tests(Kind::Master, dir.path());
+        assert!(reason(choose(&s)).contains("no metadata in"), "empty dir");
+        std::fs::write(dir.path().join("metadata.mfs.back"), "MFSM 2.0").unwrap();
+        assert!(
+            reason(choose(&s)).contains("no changelog"),
+            "back without changelogs"
+        );
+        std::fs::write(dir.path().join("changelog.0.mfs"), "1: 1|X\n").unwrap();
+        std::fs::create_dir(dir.path().join("mfs-ha-backup")).unwrap();
+        match choose(&s) {
+            Ok(Mode::Recover { images, changelogs }) => {
+                assert_eq!(images.len(), 1);
+                assert_eq!(changelogs.len(), 1);
+            }
+            other => panic!("{other:?}"),
+        }
+        let manual = Settings {
+            auto_recover: false,
+            ..s.clone()
+        };
+        assert!(reason(choose(&manual)).contains("auto_recover=false"));
+        std::fs::write(dir.path().join("metadata.mfs"), "").unwrap();
+        assert!(
+            choose(&s).is_ok_and(|m| m != Mode::Plain),
+            "an empty metadata.mfs is no image"
+        );
+        std::fs::write(dir.path().join("metadata.mfs"), "MFSM 2.0").unwrap();
+        assert_eq!(choose(&s).ok(), Some(Mode::Plain));
+    }
+
+    #[test]
+    fn stamps_sort_in_time_order() {
+        let a = utc_stamp();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert!(utc_stamp() > a);
+        assert!(a.ends_with('Z') && a.len() >= 16, "{a}");
+    }
+}

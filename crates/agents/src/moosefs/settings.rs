@@ -148,6 +148,30 @@ impl Settings {
         })
     }
 
+    /// Settings for unit tests: defaults, with `data_path`.
+    #[cfg(test)]
+    pub fn for_tests(kind: Kind, data_path: &Path) -> Settings {
+        Settings {
+            kind,
+            binary: PathBuf::from("/usr/sbin/mfsmaster"),
+            config: Some(PathBuf::from("/etc/mfs/mfsmaster.cfg")),
+            cfg: MfsCfg::default(),
+            data_path: data_path.to_path_buf(),
+            mount_point: None,
+            auto_recover: true,
+            backup_dir: data_path.join("mfs-ha-backup"),
+            backup_keep: 5,
+            probe_host: "127.0.0.1".to_string(),
+            probe_timeout: Duration::from_secs(3),
+            max_metadata_age: Duration::from_secs(4200),
+            metalogger_data_path: None,
+            accept_stale: false,
+            listen_host: String::new(),
+            listen_port: 9425,
+            root_path: "/usr/share/mfscgi".to_string(),
+        }
+    }
+
     pub fn lock_path(&self) -> PathBuf {
         self.data_path.join(self.kind.lock_name())
     }
