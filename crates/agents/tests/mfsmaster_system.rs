@@ -166,6 +166,10 @@ fn kill_9_then_start_recovers_with_a_and_keeps_every_fsynced_write() {
         "start must recover with -a: {log}"
     );
     assert!(!log.contains(" -i"), "{log}");
+    assert!(
+        log.contains("metadata.mfs.back version") && log.contains("last changelog change"),
+        "the versions are logged: {log}"
+    );
     let backups: Vec<_> = std::fs::read_dir(lab.data_path().join("mfs-ha-backup"))
         .map(|r| r.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
@@ -306,6 +310,19 @@ fn stop_of_a_master_that_ignores_term_ends_within_the_deadline() {
     let start = lab.agent("start", &[]);
     assert_eq!(code(&start), Some(0), "{start:?}");
     assert!(all(&start).contains("mfsmaster -a"), "{}", all(&start));
+    // Another crash: backup_keep=1 leaves only the newest backup.
+    signal(lab.master_pid().expect("master runs"), "-9");
+    let end = Instant::now() + Duration::from_secs(10);
+    while !lab.master_procs().is_empty() || lab.master_pid().is_some() {
+        assert!(Instant::now() < end, "the killed master did not go away");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let start = lab.agent("start", &[("backup_keep", "1")]);
+    assert_eq!(code(&start), Some(0), "{start:?}");
+    let backups = std::fs::read_dir(lab.data_path().join("mfs-ha-backup"))
+        .map(|r| r.count())
+        .unwrap_or(0);
+    assert_eq!(backups, 1, "{}", all(&start));
 }
 
 #[test]
@@ -621,4 +638,55 @@ fn a_timed_out_start_leaves_the_detached_daemon_running() {
     }
     assert_eq!(lab.master_pid(), Some(blocked));
     assert_eq!(code(&lab.agent("stop", &[])), Some(0));
+}
+
+/// Heartbeat's own `/usr/share/heartbeat/ResourceManager status mfsmaster::<config>` (only the
+/// script) on the agent in a private resource directory: a running master is owned (0); a
+/// stopped one and a failed one (lock file deleted) are not (3), where the daemon's own
+/// `mfsmaster test` misses the master entirely.
+#[test]
+fn heartbeat_resource_manager_reads_the_master_status() {
+    if !moosefs_or_skip("heartbeat_resource_manager_reads_the_master_status") {
+        return;
+    }
+    let rm = "/usr/share/heartbeat/ResourceManager";
+    if !std::path::Path::new(rm).exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{rm} is missing under CI=true: apt-get install -y heartbeat"
+        );
+        eprintln!("skipped: {rm} not installed");
+        return;
+    }
+    let lab = MfsLab::new("hbrm", true);
+    let resdir = lab.path("resource.d");
+    assert!(std::fs::create_dir_all(&resdir).is_ok());
+    assert!(std::fs::copy(common::moosefs::mfs_bin(), resdir.join("mfsmaster")).is_ok());
+    let resource = format!("mfsmaster::{}", lab.config().display());
+    let rm_status = || {
+        let mut cmd = lab.ns.cmd(rm, &["status", &resource]);
+        lab.agent_env(&mut cmd);
+        cmd.env("HA_RESOURCEDIR", &resdir)
+            .env("OCF_RESKEY_mount_point", lab.mount_point());
+        cmd.output().unwrap_or_else(|e| panic!("{rm}: {e}"))
+    };
+    assert_eq!(code(&rm_status()), Some(3), "stopped");
+    assert_eq!(code(&lab.agent("start", &[])), Some(0));
+    assert_eq!(code(&rm_status()), Some(0), "running");
+    let cfg = lab.config().display().to_string();
+    let test = lab.in_ns("/usr/sbin/mfsmaster", &["-c", &cfg, "test"]);
+    assert_eq!(
+        code(&test),
+        Some(0),
+        "the daemon's own test agrees: {test:?}"
+    );
+    assert!(std::fs::remove_file(lab.data_path().join(".mfsmaster.lock")).is_ok());
+    let test = lab.in_ns("/usr/sbin/mfsmaster", &["-c", &cfg, "test"]);
+    assert!(
+        text(&test.stderr).contains("not running"),
+        "mfsmaster test misses the master whose lock file is gone: {test:?}"
+    );
+    assert_eq!(code(&rm_status()), Some(3), "failed is not owned");
+    assert_eq!(code(&lab.agent("stop", &[])), Some(0));
+    assert_eq!(code(&rm_status()), Some(3), "stopped again");
 }
