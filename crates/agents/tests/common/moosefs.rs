@@ -339,6 +339,33 @@ impl MfsLab {
     }
 }
 
+pub fn code(out: &std::process::Output) -> Option<i32> {
+    out.status.code()
+}
+
+pub fn stdout(out: &std::process::Output) -> String {
+    text(&out.stdout).trim().to_string()
+}
+
+pub fn all(out: &std::process::Output) -> String {
+    format!("{}{}", text(&out.stdout), text(&out.stderr))
+}
+
+/// Field `n` (1-based, after the command name) of /proc/<pid>/stat.
+pub fn stat_field(pid: u32, n: usize) -> Option<i64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.get(stat.rfind(')')? + 1..)?
+        .split_whitespace()
+        .nth(n - 3)?
+        .parse()
+        .ok()
+}
+
+pub fn signal(pid: u32, sig: &str) {
+    let out = run("kill", &[sig, &pid.to_string()]);
+    assert!(out.status.success(), "kill {sig} {pid}");
+}
+
 pub fn is_mounted(dir: &Path) -> bool {
     let d = dir.display().to_string();
     std::fs::read_to_string("/proc/self/mountinfo")

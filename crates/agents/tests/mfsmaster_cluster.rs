@@ -1,0 +1,292 @@
+//! mfsmaster in its surroundings, with the real MooseFS 3.0 daemons in a test-owned network
+//! namespace: the metadata freshness refusal, the metalogger, chunkserver and mfscgiserv
+//! kinds, ocf-tester, and Heartbeat's ResourceManager reading the status. Root only; under
+//! CI=true a missing root or package fails the test.
+
+mod common;
+
+use common::moosefs::{all, code, moosefs_or_skip, stdout, MfsLab};
+use common::text;
+
+#[test]
+fn start_refuses_metadata_older_than_the_pair_has_seen() {
+    if !moosefs_or_skip("start_refuses_metadata_older_than_the_pair_has_seen") {
+        return;
+    }
+    let lab = MfsLab::new("fresh", true);
+    assert_eq!(code(&lab.agent("start", &[])), Some(0));
+    assert_eq!(code(&lab.monitor(10, &[])), Some(0));
+    assert_eq!(code(&lab.agent("stop", &[])), Some(0));
+    let marks: Vec<_> = std::fs::read_dir(lab.path("state/mfsmaster"))
+        .map(|r| r.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        marks.len(),
+        1,
+        "one high-water mark for this data directory"
+    );
+    let mark = &marks[0];
+    let seen: u64 = std::fs::read_to_string(mark)
+        .ok()
+        .and_then(|t| t.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .expect("a version in the mark");
+    // The pair saw more changes than this disk holds (a failover onto stale data).
+    let ahead = seen + 100;
+    assert!(std::fs::write(mark, format!("{ahead} 0 monitor (INFO)\n")).is_ok());
+    let start = lab.agent("start", &[]);
+    let log = all(&start);
+    assert_eq!(code(&start), Some(1), "{log}");
+    assert!(
+        log.contains(&format!("version {seen}")) && log.contains(&format!("version {ahead}")),
+        "{log}"
+    );
+    assert!(
+        log.contains("restore") && log.contains("accept_stale_metadata=true"),
+        "{log}"
+    );
+    assert!(lab.master_pid().is_none());
+    // A local metalogger that holds newer changes counts as well.
+    assert!(std::fs::write(mark, format!("{seen} 0 stop\n")).is_ok());
+    let ml = lab.path("metalogger");
+    assert!(std::fs::write(
+        ml.join("changelog_ml.0.mfs"),
+        format!("{}: 1|SESADD(x)\n", seen + 5)
+    )
+    .is_ok());
+    let ml_param = ml.display().to_string();
+    let start = lab.agent("start", &[("metalogger_data_path", &ml_param)]);
+    assert_eq!(code(&start), Some(1), "{start:?}");
+    assert!(
+        all(&start).contains("changelog_ml.0.mfs"),
+        "{}",
+        all(&start)
+    );
+    // The operator accepts the loss: it starts, and the mark follows the running master.
+    let start = lab.agent(
+        "start",
+        &[
+            ("metalogger_data_path", &ml_param),
+            ("accept_stale_metadata", "true"),
+        ],
+    );
+    assert_eq!(code(&start), Some(0), "{start:?}");
+    let now: u64 = std::fs::read_to_string(mark)
+        .ok()
+        .and_then(|t| t.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .unwrap_or(0);
+    assert!(
+        now <= seen + 2,
+        "mark reset to the running master's version, got {now}"
+    );
+    assert_eq!(code(&lab.agent("stop", &[])), Some(0));
+}
+
+#[test]
+fn metalogger_and_chunkserver_have_their_own_start_status_stop() {
+    if !moosefs_or_skip("metalogger_and_chunkserver_have_their_own_start_status_stop") {
+        return;
+    }
+    let mut lab = MfsLab::new("others", true);
+    lab.mount_tmpfs("hdd", "512M");
+    lab.expect_daemon(lab.path("metalogger"), "/usr/sbin/mfsmetalogger");
+    lab.expect_daemon(lab.path("cs"), "/usr/sbin/mfschunkserver");
+    assert_eq!(code(&lab.agent("start", &[])), Some(0));
+    for (kind, cfg, lock) in [
+        (
+            "mfsmetalogger",
+            "etc/mfsmetalogger.cfg",
+            "metalogger/.mfsmetalogger.lock",
+        ),
+        (
+            "mfschunkserver",
+            "etc/mfschunkserver.cfg",
+            "cs/.mfschunkserver.lock",
+        ),
+    ] {
+        let cfg = lab.path(cfg).display().to_string();
+        let p = [("config", cfg.as_str())];
+        let st = lab.agent_as(kind, "status", &p);
+        assert_eq!(
+            (code(&st), stdout(&st)),
+            (Some(3), "stopped".into()),
+            "{kind}: {st:?}"
+        );
+        let start = lab.agent_as(kind, "start", &p);
+        assert_eq!(code(&start), Some(0), "{kind}: {start:?}");
+        let owner = agents::moosefs::lock::owner(&lab.path(lock)).ok().flatten();
+        assert!(owner.is_some(), "{kind} holds its lock");
+        assert_eq!(
+            code(&lab.agent_as(kind, "start", &p)),
+            Some(0),
+            "{kind} start twice"
+        );
+        let st = lab.agent_as(kind, "status", &p);
+        assert_eq!(
+            (code(&st), stdout(&st)),
+            (Some(0), "running".into()),
+            "{kind}: {st:?}"
+        );
+        let mut deep = lab.agent_cmd(kind, "monitor", &p);
+        deep.env_remove("HA_CURHOST")
+            .env("OCF_RESOURCE_INSTANCE", kind)
+            .env("OCF_RESKEY_CRM_meta_interval", "10000")
+            .env("OCF_CHECK_LEVEL", "10");
+        let out = deep.output().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(code(&out), Some(0), "{kind} level 10: {out:?}");
+        let stop = lab.agent_as(kind, "stop", &p);
+        assert_eq!(code(&stop), Some(0), "{kind}: {stop:?}");
+        assert!(agents::moosefs::lock::owner(&lab.path(lock))
+            .ok()
+            .flatten()
+            .is_none());
+        assert_eq!(
+            code(&lab.agent_as(kind, "stop", &p)),
+            Some(0),
+            "{kind} stop twice"
+        );
+    }
+    // The meta-data names the agent after the name it was invoked as.
+    let md = lab.agent_as("mfschunkserver", "meta-data", &[]);
+    assert!(
+        stdout(&md).contains("<resource-agent name=\"mfschunkserver\""),
+        "{md:?}"
+    );
+}
+
+#[test]
+fn passes_ocf_tester_with_a_real_master() {
+    if !moosefs_or_skip("passes_ocf_tester_with_a_real_master") {
+        return;
+    }
+    let tester = "/usr/sbin/ocf-tester";
+    if !std::path::Path::new(tester).exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{tester} is missing under CI=true: apt-get install -y resource-agents libxml2-utils"
+        );
+        eprintln!("skipped: {tester} not installed");
+        return;
+    }
+    let lab = MfsLab::new("ocft", true);
+    let agent = common::moosefs::mfs_bin().display().to_string();
+    let config = format!("config={}", lab.config().display());
+    let mount = format!("mount_point={}", lab.mount_point().display());
+    let mut cmd = lab
+        .ns
+        .cmd(tester, &["-n", "mfsm", "-o", &config, "-o", &mount, &agent]);
+    lab.agent_env(&mut cmd);
+    let out = cmd.output().unwrap_or_else(|e| panic!("ocf-tester: {e}"));
+    let stdout = text(&out.stdout);
+    eprintln!("{stdout}");
+    assert!(
+        out.status.success() && stdout.contains("passed all tests"),
+        "ocf-tester failed:\n{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(lab.master_pid().is_none() && lab.master_procs().is_empty());
+}
+
+/// mfscgiserv moves with the VIP: it listens on listen_host only, answers HTTP at level 10,
+/// and its flock-held lock (always /var/lib/mfs/.mfscgiserv.lock) is what status reads.
+#[test]
+fn mfscgiserv_listens_on_the_vip_and_answers_http() {
+    if !moosefs_or_skip("mfscgiserv_listens_on_the_vip_and_answers_http") {
+        return;
+    }
+    if !std::path::Path::new("/usr/sbin/mfscgiserv").exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "mfscgiserv missing under CI=true: apt-get install -y moosefs-cgiserv"
+        );
+        return;
+    }
+    let lock = std::path::Path::new("/var/lib/mfs/.mfscgiserv.lock");
+    let lock_existed = lock.exists();
+    let mut lab = MfsLab::new("cgi", true);
+    lab.expect_daemon("/var/lib/mfs".into(), "/usr/sbin/mfscgiserv");
+    let p = [("listen_host", common::moosefs::VIP)];
+    let st = lab.agent_as("mfscgiserv", "status", &p);
+    assert_eq!(
+        (code(&st), stdout(&st)),
+        (Some(3), "stopped".into()),
+        "{st:?}"
+    );
+    let start = lab.agent_as("mfscgiserv", "start", &p);
+    assert_eq!(code(&start), Some(0), "{start:?}");
+    let st = lab.agent_as("mfscgiserv", "status", &p);
+    assert_eq!(
+        (code(&st), stdout(&st)),
+        (Some(0), "running".into()),
+        "{st:?}"
+    );
+    let mut deep = lab.agent_cmd("mfscgiserv", "monitor", &p);
+    deep.env_remove("HA_CURHOST")
+        .env("OCF_RESOURCE_INSTANCE", "cgi")
+        .env("OCF_RESKEY_CRM_meta_interval", "10000")
+        .env("OCF_CHECK_LEVEL", "10");
+    let out = deep.output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(code(&out), Some(0), "level 10: {out:?}");
+    let stop = lab.agent_as("mfscgiserv", "stop", &p);
+    assert_eq!(code(&stop), Some(0), "{stop:?}");
+    let st = lab.agent_as("mfscgiserv", "status", &p);
+    assert_eq!(
+        (code(&st), stdout(&st)),
+        (Some(3), "stopped".into()),
+        "{st:?}"
+    );
+    drop(lab);
+    if !lock_existed {
+        let _ = std::fs::remove_file(lock);
+    }
+}
+
+/// Heartbeat's own `/usr/share/heartbeat/ResourceManager status mfsmaster::<config>` (only the
+/// script) on the agent in a private resource directory: a running master is owned (0); a
+/// stopped one and a failed one (lock file deleted) are not (3), where the daemon's own
+/// `mfsmaster test` misses the master entirely.
+#[test]
+fn heartbeat_resource_manager_reads_the_master_status() {
+    if !moosefs_or_skip("heartbeat_resource_manager_reads_the_master_status") {
+        return;
+    }
+    let rm = "/usr/share/heartbeat/ResourceManager";
+    if !std::path::Path::new(rm).exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{rm} is missing under CI=true: apt-get install -y heartbeat"
+        );
+        eprintln!("skipped: {rm} not installed");
+        return;
+    }
+    let lab = MfsLab::new("hbrm", true);
+    let resdir = lab.path("resource.d");
+    assert!(std::fs::create_dir_all(&resdir).is_ok());
+    assert!(std::fs::copy(common::moosefs::mfs_bin(), resdir.join("mfsmaster")).is_ok());
+    let resource = format!("mfsmaster::{}", lab.config().display());
+    let rm_status = || {
+        let mut cmd = lab.ns.cmd(rm, &["status", &resource]);
+        lab.agent_env(&mut cmd);
+        cmd.env("HA_RESOURCEDIR", &resdir)
+            .env("OCF_RESKEY_mount_point", lab.mount_point());
+        cmd.output().unwrap_or_else(|e| panic!("{rm}: {e}"))
+    };
+    assert_eq!(code(&rm_status()), Some(3), "stopped");
+    assert_eq!(code(&lab.agent("start", &[])), Some(0));
+    assert_eq!(code(&rm_status()), Some(0), "running");
+    let cfg = lab.config().display().to_string();
+    let test = lab.in_ns("/usr/sbin/mfsmaster", &["-c", &cfg, "test"]);
+    assert_eq!(
+        code(&test),
+        Some(0),
+        "the daemon's own test agrees: {test:?}"
+    );
+    assert!(std::fs::remove_file(lab.data_path().join(".mfsmaster.lock")).is_ok());
+    let test = lab.in_ns("/usr/sbin/mfsmaster", &["-c", &cfg, "test"]);
+    assert!(
+        text(&test.stderr).contains("not running"),
+        "mfsmaster test misses the master whose lock file is gone: {test:?}"
+    );
+    assert_eq!(code(&rm_status()), Some(3), "failed is not owned");
+    assert_eq!(code(&lab.agent("stop", &[])), Some(0));
+    assert_eq!(code(&rm_status()), Some(3), "stopped again");
+}
