@@ -380,3 +380,41 @@ fn a_timed_out_start_leaves_the_detached_daemon_running() {
     assert_eq!(lab.master_pid(), Some(blocked));
     assert_eq!(code(&lab.agent("stop", &[])), Some(0));
 }
+
+/// An orphaned data writer (its master killed while the writer hung) holds .bgwriter.lock, so
+/// the daemon's own start fails with "bgsaver lock exists". start ends it first, then recovers.
+#[test]
+fn start_ends_an_orphaned_data_writer_then_recovers() {
+    if !moosefs_or_skip("start_ends_an_orphaned_data_writer_then_recovers") {
+        return;
+    }
+    let lab = MfsLab::new("orphan", true);
+    assert_eq!(code(&lab.agent("start", &[])), Some(0));
+    let master = lab.master_pid().expect("master runs");
+    let writer = lab
+        .master_procs()
+        .into_iter()
+        .find(|p| *p != master)
+        .expect("the data writer child");
+    signal(writer, "-STOP");
+    signal(master, "-9");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        lab.master_procs(),
+        vec![writer],
+        "only the hung writer is left"
+    );
+    let st = lab.agent("status", &[]);
+    assert_eq!(
+        code(&st),
+        Some(1),
+        "an orphan is a failure, not stopped: {st:?}"
+    );
+    let t = Instant::now();
+    let start = lab.agent("start", &[]);
+    assert_eq!(code(&start), Some(0), "{start:?}");
+    assert!(t.elapsed() < Duration::from_secs(25), "{:?}", t.elapsed());
+    assert!(all(&start).contains("mfsmaster -a"), "{}", all(&start));
+    assert!(!lab.master_procs().contains(&writer));
+    assert_eq!(code(&lab.agent("stop", &[])), Some(0));
+}

@@ -17,6 +17,9 @@ use crate::hostops::mountinfo;
 /// Kept after the daemon's own start for the readiness wait and cleanup after a failure.
 const AFTER_START: Duration = Duration::from_secs(3);
 
+/// How long start spends ending leftovers of an earlier master (TERM, then KILL).
+const LEFTOVER_BUDGET: Duration = Duration::from_secs(15);
+
 pub fn start(ctx: &Ctx, s: &Settings) -> Result<(), AgentError> {
     let st = observe(s)?;
     if st.owner.is_some() {
@@ -38,7 +41,8 @@ pub fn start(ctx: &Ctx, s: &Settings) -> Result<(), AgentError> {
             s.name(),
             state::describe(s, &st)
         ));
-        let budget = ctx.deadline().with_margin(ctx.deadline().remaining() / 2);
+        // An orphan (a data writer whose master died) may be hung: KILL comes after ~12 s.
+        let budget = ctx.deadline().within(LEFTOVER_BUDGET);
         stop::terminate(ctx, s, &st, &budget)?;
     }
     if s.kind != Kind::Cgiserv {
