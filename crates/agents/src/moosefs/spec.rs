@@ -157,5 +157,9 @@ pub fn spec(kind: Kind) -> AgentSpec {
         .action(ActionSpec::new(Action::Monitor, 30).interval(10).depth(0))
         .action(ActionSpec::new(Action::MetaData, 5))
         .action(ActionSpec::new(Action::ValidateAll, 20));
+    if kind != Kind::Metalogger {
+        // The deeper check (a real request) every minute.
+        s = s.action(ActionSpec::new(Action::Monitor, 30).interval(60).depth(10));
+    }
     s
 }
