@@ -290,3 +290,113 @@ fn heartbeat_resource_manager_reads_the_master_status() {
     assert_eq!(code(&lab.agent("stop", &[])), Some(0));
     assert_eq!(code(&rm_status()), Some(3), "stopped again");
 }
+
+/// The failover the freshness check exists for: the master's data directory goes back to an
+/// older copy (a stale DRBD peer) while the local metalogger saw every change. start refuses,
+/// naming both versions; the recovery commands from the message bring every change back.
+#[test]
+fn stale_data_is_refused_and_the_metalogger_recovery_commands_restore_it() {
+    if !moosefs_or_skip("stale_data_is_refused_and_the_metalogger_recovery_commands_restore_it") {
+        return;
+    }
+    let mut lab = MfsLab::new("mlrec", true);
+    lab.expect_daemon(lab.path("metalogger"), "/usr/sbin/mfsmetalogger");
+    let ml = lab.path("metalogger");
+    let ml_s = ml.display().to_string();
+    let ml_cfg = lab.path("etc/mfsmetalogger.cfg").display().to_string();
+    let with_ml = [("metalogger_data_path", ml_s.as_str())];
+    // A first clean stop turns Debian's empty `MFSM NEW` into an image a metalogger can keep.
+    assert_eq!(code(&lab.agent("start", &with_ml)), Some(0));
+    assert_eq!(code(&lab.agent("stop", &with_ml)), Some(0));
+    assert_eq!(code(&lab.agent("start", &with_ml)), Some(0));
+    let ml_start = lab.agent_as("mfsmetalogger", "start", &[("config", &ml_cfg)]);
+    assert_eq!(code(&ml_start), Some(0), "{ml_start:?}");
+    wait_for(
+        || ml.join("metadata_ml.mfs.back").exists(),
+        "metalogger download",
+    );
+    // The stale copy: the data directory as it was before the changes below.
+    assert_eq!(code(&lab.agent("stop", &with_ml)), Some(0));
+    let snapshot = lab.path("stale-copy");
+    copy_dir(&lab.data_path(), &snapshot);
+    assert_eq!(code(&lab.agent("start", &with_ml)), Some(0));
+    let mnt = lab.mount_client();
+    for i in 0..20 {
+        assert!(std::fs::create_dir(mnt.join(format!("after-snapshot-{i}"))).is_ok());
+    }
+    lab.unmount_client();
+    let newest =
+        |dir: &std::path::Path| agents::moosefs::metaver::newest_in(dir).map_or(0, |n| n.version);
+    assert_eq!(code(&lab.agent("stop", &with_ml)), Some(0));
+    let served = newest(&lab.data_path());
+    wait_for(|| newest(&ml) >= served, "metalogger catching up");
+    // Failover onto the stale copy.
+    let dp = lab.data_path();
+    for e in std::fs::read_dir(&dp)
+        .map(|r| r.flatten().collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
+        let _ = std::fs::remove_file(e.path()).or_else(|_| std::fs::remove_dir_all(e.path()));
+    }
+    copy_dir(&snapshot, &dp);
+    let stale = newest(&dp);
+    assert!(stale < served, "{stale} < {served}");
+    let start = lab.agent("start", &with_ml);
+    let reason = all(&start);
+    assert_eq!(code(&start), Some(1), "{reason}");
+    assert!(reason.contains(&format!("version {stale}")), "{reason}");
+    assert!(reason.contains("changelog_ml"), "{reason}");
+    assert!(lab.master_pid().is_none());
+    // The recovery commands the message gives.
+    let ml_stop = lab.agent_as("mfsmetalogger", "stop", &[("config", &ml_cfg)]);
+    assert_eq!(code(&ml_stop), Some(0));
+    let cp = common::run(
+        "sh",
+        &[
+            "-c",
+            &format!(
+                "cp -a {ml_s}/metadata_ml.mfs.back* {ml_s}/changelog_ml*.mfs {} && chown -R mfs:mfs {}",
+                dp.display(),
+                dp.display()
+            ),
+        ],
+    );
+    assert!(cp.status.success(), "{cp:?}");
+    let cfg = lab.config().display().to_string();
+    let restore = lab.in_ns("/usr/sbin/mfsmaster", &["-c", &cfg, "restore"]);
+    assert!(restore.status.success(), "restore: {}", all(&restore));
+    let start = lab.agent("start", &with_ml);
+    assert_eq!(code(&start), Some(0), "{}", all(&start));
+    let mnt = lab.mount_client();
+    for i in 0..20 {
+        assert!(
+            mnt.join(format!("after-snapshot-{i}")).is_dir(),
+            "change {i} is back"
+        );
+    }
+}
+
+fn wait_for(mut done: impl FnMut() -> bool, what: &str) {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < end,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// `cp -a from/. to/` (keeps owners and modes).
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    assert!(std::fs::create_dir_all(to).is_ok());
+    let out = common::run(
+        "cp",
+        &[
+            "-a",
+            &format!("{}/.", from.display()),
+            &to.display().to_string(),
+        ],
+    );
+    assert!(out.status.success(), "cp: {out:?}");
+}

@@ -378,8 +378,9 @@ fn kill9(pid: u32) {
     let _ = Command::new("kill").args(["-9", &pid.to_string()]).output();
 }
 
-impl Drop for MfsLab {
-    fn drop(&mut self) {
+impl MfsLab {
+    /// Unmounts the client and waits for mfsmount to exit (it closes its session first).
+    pub fn unmount_client(&mut self) {
         if let Some((mnt, mut child)) = self.mount.take() {
             let d = mnt.display().to_string();
             if !run("umount", &[&d]).status.success() {
@@ -392,6 +393,12 @@ impl Drop for MfsLab {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+}
+
+impl Drop for MfsLab {
+    fn drop(&mut self) {
+        self.unmount_client();
         // Restore a data directory a test made unwritable, so the tempdir can go.
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(self.data_path(), std::fs::Permissions::from_mode(0o755));
