@@ -61,20 +61,15 @@ pub fn start(ctx: &Ctx, s: &Settings) -> Result<(), AgentError> {
     let run_deadline = ctx
         .deadline()
         .with_margin(AFTER_START.min(ctx.deadline().remaining() / 4));
+    // A timeout is an error here, but the daemon, already in its own session, may still be
+    // loading: it is left alone (the cluster's stop ends it if need be).
     let out = ctx.step("start daemon", || {
         ctx.run_until(&argv, &run_deadline)
             .or_else(|e| match e.output() {
                 Some(o) => Ok(o.clone()),
                 None => Err(AgentError::from(e)),
             })
-    });
-    let out = match out {
-        Ok(o) => o,
-        Err(e) => {
-            // Timed out: the daemon may still be loading in its own session; leave it be.
-            return Err(e);
-        }
-    };
+    })?;
     if !out.success() {
         let tail = tail(&out.stderr, 3);
         let _ = state::wait_gone(s, &ctx.deadline());
