@@ -160,7 +160,8 @@ fn master_uptime(s: &Settings) -> Option<u64> {
     Some((uptime as u64).saturating_sub(start_ticks / hz))
 }
 
-/// `GET / HTTP/1.0` to mfscgiserv; any `HTTP/` status line is an answer.
+/// `GET /index.html` to mfscgiserv must be answered `200`: the page exists in every
+/// install, so another status means a wrong document root or not mfscgiserv at all.
 fn http_get(s: &Settings, timeout: Duration) -> Result<(), String> {
     let host = match s.listen_host.as_str() {
         "" | "*" | "0.0.0.0" => "127.0.0.1",
@@ -174,14 +175,40 @@ fn http_get(s: &Settings, timeout: Duration) -> Result<(), String> {
         .map_err(|e| format!("cannot connect to mfscgiserv at {addr}: {e}"))?;
     c.set_read_timeout(Some(timeout)).ok();
     c.set_write_timeout(Some(timeout)).ok();
-    c.write_all(b"GET / HTTP/1.0\r\n\r\n")
+    c.write_all(b"GET /index.html HTTP/1.0\r\n\r\n")
         .map_err(|e| format!("mfscgiserv at {addr}: {e}"))?;
-    let mut head = [0u8; 12];
-    let n = c
-        .read(&mut head)
+    let mut head = Vec::new();
+    c.take(64)
+        .read_to_end(&mut head)
         .map_err(|e| format!("no HTTP answer from {addr}: {e}"))?;
-    match head.get(..n).is_some_and(|h| h.starts_with(b"HTTP/")) {
-        true => Ok(()),
-        false => Err(format!("{addr} did not answer HTTP")),
+    let status_line = String::from_utf8_lossy(&head);
+    let status_line = status_line.lines().next().unwrap_or("").trim();
+    match http_status(status_line) {
+        Some(200) => Ok(()),
+        Some(code) => Err(format!(
+            "mfscgiserv at {addr} answered {code} for its index page (document root?)"
+        )),
+        None => Err(format!("{addr} did not answer HTTP")),
+    }
+}
+
+/// The status code of an HTTP status line (`HTTP/1.0 200 OK` → 200).
+fn http_status(line: &str) -> Option<u16> {
+    let mut words = line.split_whitespace();
+    words.next().filter(|v| v.starts_with("HTTP/"))?;
+    words.next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::http_status;
+
+    #[test]
+    fn http_status_reads_the_code_of_a_status_line() {
+        assert_eq!(http_status("HTTP/1.0 200 OK"), Some(200));
+        assert_eq!(http_status("HTTP/1.1 404 Not Found"), Some(404));
+        assert_eq!(http_status("SSH-2.0-OpenSSH"), None);
+        assert_eq!(http_status("HTTP/1.0"), None);
+        assert_eq!(http_status(""), None);
     }
 }

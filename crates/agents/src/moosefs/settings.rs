@@ -12,6 +12,14 @@ use super::locate;
 /// Where mfscgiserv always keeps its lock.
 pub const CGISERV_DATA_PATH: &str = "/var/lib/mfs";
 
+/// Where MooseFS installs its CGI monitor: the seed's source install, upstream's default,
+/// Debian's moosefs-cgi.
+const CGI_ROOTS: [&str; 3] = [
+    "/usr/local/mfs/share/mfscgi",
+    "/usr/share/mfscgi",
+    "/usr/share/moosefs-cgi",
+];
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub kind: Kind,
@@ -144,7 +152,7 @@ impl Settings {
             accept_stale: p.get_bool("accept_stale_metadata")?,
             listen_host: p.opt_str("listen_host").unwrap_or("").trim().to_string(),
             listen_port,
-            root_path: p.get_str("root_path")?.to_string(),
+            root_path: p.opt_str("root_path").unwrap_or("").trim().to_string(),
         })
     }
 
@@ -168,8 +176,34 @@ impl Settings {
             accept_stale: false,
             listen_host: String::new(),
             listen_port: 9425,
-            root_path: "/usr/share/mfscgi".to_string(),
+            root_path: String::new(),
         }
+    }
+
+    /// mfscgiserv's document root: `root_path`, or the first install location holding
+    /// `mfs.cgi` (mfscgiserv's own default, /usr/share/mfscgi, is not where Debian puts it).
+    pub fn cgi_root(&self) -> Result<PathBuf, AgentError> {
+        let holds_cgi = |d: &Path| d.join("mfs.cgi").is_file();
+        if !self.root_path.is_empty() {
+            let root = PathBuf::from(&self.root_path);
+            return match holds_cgi(&root) {
+                true => Ok(root),
+                false => Err(AgentError::not_installed(format!(
+                    "root_path {}: no mfs.cgi there (install moosefs-cgi, or point root_path at its directory)",
+                    root.display()
+                ))),
+            };
+        }
+        CGI_ROOTS
+            .iter()
+            .map(PathBuf::from)
+            .find(|d| holds_cgi(d))
+            .ok_or_else(|| {
+                AgentError::not_installed(format!(
+                    "no MooseFS CGI (mfs.cgi) in {}: install moosefs-cgi, or set root_path",
+                    CGI_ROOTS.join(", ")
+                ))
+            })
     }
 
     pub fn lock_path(&self) -> PathBuf {

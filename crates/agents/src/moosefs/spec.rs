@@ -145,8 +145,12 @@ pub fn spec(kind: Kind) -> AgentSpec {
         )
         .param(
             ParamSpec::string("root_path", "mfscgiserv document root")
-                .longdesc("mfscgiserv: the HTTP document root (-R).")
-                .default("/usr/share/mfscgi"),
+                .longdesc(
+                    "mfscgiserv: the HTTP document root (-R), the directory holding mfs.cgi. \
+                     Default: the first of /usr/local/mfs/share/mfscgi (source install), \
+                     /usr/share/mfscgi, /usr/share/moosefs-cgi (Debian) that holds mfs.cgi.",
+                )
+                .default(""),
         )
         .param(ParamSpec::integer("timeout", "Seconds every action may take").longdesc(
             "When set, the budget of every action in seconds (heartbeat has no timeouts of its own).",

@@ -57,7 +57,11 @@ pub fn start(ctx: &Ctx, s: &Settings) -> Result<(), AgentError> {
             recover = true;
         }
     }
-    let argv = command_line(s, recover);
+    let cgi_root = match s.kind {
+        Kind::Cgiserv => Some(s.cgi_root()?),
+        _ => None,
+    };
+    let argv = command_line(s, cgi_root.as_deref(), recover);
     let run_deadline = ctx
         .deadline()
         .with_margin(AFTER_START.min(ctx.deadline().remaining() / 4));
@@ -93,19 +97,18 @@ pub fn start(ctx: &Ctx, s: &Settings) -> Result<(), AgentError> {
     Ok(())
 }
 
-pub fn command_line(s: &Settings, recover: bool) -> Vec<String> {
+/// The daemon's argv; `cgi_root` is mfscgiserv's document root (see `Settings::cgi_root`).
+pub fn command_line(s: &Settings, cgi_root: Option<&Path>, recover: bool) -> Vec<String> {
     let mut argv = vec![s.binary.display().to_string()];
     match s.kind {
         Kind::Cgiserv => {
             if !s.listen_host.is_empty() {
                 argv.extend(["-H".to_string(), s.listen_host.clone()]);
             }
-            argv.extend([
-                "-P".to_string(),
-                s.listen_port.to_string(),
-                "-R".to_string(),
-                s.root_path.clone(),
-            ]);
+            argv.extend(["-P".to_string(), s.listen_port.to_string()]);
+            if let Some(root) = cgi_root {
+                argv.extend(["-R".to_string(), root.display().to_string()]);
+            }
         }
         _ => argv.extend(s.config_args()),
     }

@@ -33,3 +33,15 @@ fn operator_page_is_up_to_date() {
         path.display()
     );
 }
+
+#[test]
+fn cgi_root_must_hold_mfs_cgi() {
+    use super::settings::Settings;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Settings::for_tests(Kind::Cgiserv, dir.path());
+    s.root_path = dir.path().display().to_string();
+    let err = s.cgi_root().unwrap_err();
+    assert!(err.reason.contains("no mfs.cgi"), "{err}");
+    std::fs::write(dir.path().join("mfs.cgi"), "").unwrap();
+    assert_eq!(s.cgi_root().unwrap(), dir.path());
+}
