@@ -308,18 +308,18 @@ fn stale_data_is_refused_and_the_metalogger_recovery_commands_restore_it() {
     // A first clean stop turns Debian's empty `MFSM NEW` into an image a metalogger can keep.
     assert_eq!(code(&lab.agent("start", &with_ml)), Some(0));
     assert_eq!(code(&lab.agent("stop", &with_ml)), Some(0));
+    // The stale copy: the data directory as it was before the changes below.
+    let snapshot = lab.path("stale-copy");
+    copy_dir(&lab.data_path(), &snapshot);
     assert_eq!(code(&lab.agent("start", &with_ml)), Some(0));
+    // The metalogger is connected (it has downloaded the image) before the changes are made:
+    // a metalogger that reconnects only after the master stopped would never see them.
     let ml_start = lab.agent_as("mfsmetalogger", "start", &[("config", &ml_cfg)]);
     assert_eq!(code(&ml_start), Some(0), "{ml_start:?}");
     wait_for(
         || ml.join("metadata_ml.mfs.back").exists(),
         "metalogger download",
     );
-    // The stale copy: the data directory as it was before the changes below.
-    assert_eq!(code(&lab.agent("stop", &with_ml)), Some(0));
-    let snapshot = lab.path("stale-copy");
-    copy_dir(&lab.data_path(), &snapshot);
-    assert_eq!(code(&lab.agent("start", &with_ml)), Some(0));
     let mnt = lab.mount_client();
     for i in 0..20 {
         assert!(std::fs::create_dir(mnt.join(format!("after-snapshot-{i}"))).is_ok());
@@ -350,18 +350,27 @@ fn stale_data_is_refused_and_the_metalogger_recovery_commands_restore_it() {
     // The recovery commands the message gives.
     let ml_stop = lab.agent_as("mfsmetalogger", "stop", &[("config", &ml_cfg)]);
     assert_eq!(code(&ml_stop), Some(0));
-    let cp = common::run(
-        "sh",
-        &[
-            "-c",
-            &format!(
-                "cp -a {ml_s}/metadata_ml.mfs.back* {ml_s}/changelog_ml*.mfs {} && chown -R mfs:mfs {}",
-                dp.display(),
-                dp.display()
-            ),
-        ],
-    );
+    // `cp -a <ml>/metadata_ml.mfs.back* <ml>/changelog_ml*.mfs <data>`, globbed here, no shell.
+    let mut cp_args = vec!["-a".to_string()];
+    let mut names: Vec<String> = std::fs::read_dir(&ml)
+        .map(|r| r.flatten().collect::<Vec<_>>())
+        .unwrap_or_default()
+        .iter()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            n.starts_with("metadata_ml.mfs.back")
+                || (n.starts_with("changelog_ml") && n.ends_with(".mfs"))
+        })
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "the metalogger kept no files in {ml_s}");
+    cp_args.extend(names.iter().map(|n| format!("{ml_s}/{n}")));
+    cp_args.push(dp.display().to_string());
+    let cp_refs: Vec<&str> = cp_args.iter().map(String::as_str).collect();
+    let cp = common::run("cp", &cp_refs);
     assert!(cp.status.success(), "{cp:?}");
+    let chown = common::run("chown", &["-R", "mfs:mfs", &dp.display().to_string()]);
+    assert!(chown.status.success(), "{chown:?}");
     let cfg = lab.config().display().to_string();
     let restore = lab.in_ns("/usr/sbin/mfsmaster", &["-c", &cfg, "restore"]);
     assert!(restore.status.success(), "restore: {}", all(&restore));
