@@ -3,7 +3,10 @@
 //!
 //! * [`initdrbd`]: `Initdrbd`, the seed article's `drbdadm primary r0; mount /dev/drbd1
 //!   /usr/local/mfs`, with refusals, bounded retries, a safe stop and a zero-fork status.
+//! * [`vipaddr`]: `VIPaddr`, a virtual IP through netlink with native ARP/NDP (heartbeat
+//!   IPaddr compatible).
 //! * [`hostops`]: Linux helpers shared by agents (mountinfo, holders, mount(2), fstype).
 
 pub mod hostops;
 pub mod initdrbd;
+pub mod vipaddr;
