@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod netns;
+pub mod vip;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
