@@ -115,22 +115,20 @@ pub fn ethernet_mac(link: &Link) -> Option<[u8; 6]> {
         .filter(|m| *m != [0; 6])
 }
 
-struct PacketSocket {
+/// One AF_PACKET socket per action: the kernel waits for an RCU grace period (10-20 ms) when
+/// a packet socket is closed or re-bound, so it is created without a protocol (no receive
+/// hook to undo at bind) and shared by the probe and the announcements.
+pub struct PacketSocket {
     fd: OwnedFd,
     ifindex: i32,
 }
 
 impl PacketSocket {
-    fn open(ifindex: u32) -> Result<PacketSocket, AgentError> {
-        let proto = i32::from(ETH_P_ARP.to_be());
+    /// A socket that sends ARP on `ifindex` and receives the ARP arriving there.
+    pub fn open(ifindex: u32) -> Result<PacketSocket, AgentError> {
         // SAFETY: socket(2) with constant arguments; checked below.
-        let raw = unsafe {
-            libc::socket(
-                libc::AF_PACKET,
-                libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
-                proto,
-            )
-        };
+        let raw =
+            unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
         if raw < 0 {
             return Err(sock_error("AF_PACKET socket"));
         }
@@ -239,13 +237,12 @@ fn sock_error(what: &str) -> AgentError {
 /// Probes for `ip` on `link` for `window` (two probes, half of it apart); the MAC of a host
 /// that answers or claims it, if any.
 pub fn probe(
-    link: &Link,
+    sock: &PacketSocket,
     mac: [u8; 6],
     ip: Ipv4Addr,
     window: Duration,
     deadline: &Deadline,
 ) -> Result<Option<[u8; 6]>, AgentError> {
-    let sock = PacketSocket::open(link.index)?;
     let start = Instant::now();
     let end = (start + window).min(deadline.at());
     let half = (start + window / 2).min(end);
@@ -263,17 +260,13 @@ pub fn probe(
 /// Sends `count` rounds of gratuitous ARP (request, then reply), `interval` apart, stopping
 /// early when the next round would pass `deadline`. Returns the rounds sent.
 pub fn announce(
-    link: &Link,
+    sock: &PacketSocket,
     mac: [u8; 6],
     ip: Ipv4Addr,
     count: u32,
     interval: Duration,
     deadline: &Deadline,
 ) -> Result<u32, AgentError> {
-    if count == 0 {
-        return Ok(0);
-    }
-    let sock = PacketSocket::open(link.index)?;
     for round in 0..count {
         if round > 0 {
             if deadline.remaining() <= interval {

@@ -63,7 +63,7 @@ pub fn monitor(ctx: &Ctx, s: &Settings) -> Result<Health, AgentError> {
         addr.ip, addr.prefix, link.name
     ));
     if s.arp_count_refresh > 0 && !ctx.is_probe() {
-        start::announce(ctx, s, link, s.arp_count_refresh);
+        start::announce(ctx, s, link, s.arp_count_refresh, None);
     }
     Ok(Health::Running)
 }
@@ -112,6 +112,6 @@ fn missing(
     };
     start::add(ctx, nl, s, &target).map_err(|e| e.context(format!("repairing: {what}")))?;
     ctx.warn(&format!("{what}: re-added (repair=true)"));
-    start::announce(ctx, s, link, s.arp_count);
+    start::announce(ctx, s, link, s.arp_count, None);
     Ok(Health::Running)
 }

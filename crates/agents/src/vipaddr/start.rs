@@ -46,9 +46,11 @@ pub fn start(ctx: &Ctx, s: &Settings) -> Result<(), AgentError> {
             link.name, s.ip
         )));
     }
+    let mut sock = None;
     if let (IpAddr::V4(v4), true, Some(mac)) = (s.ip, s.dad_probe, arp::ethernet_mac(link)) {
+        let sock = sock.insert(arp::PacketSocket::open(link.index)?);
         let found = ctx.step("duplicate probe", || {
-            arp::probe(link, mac, v4, s.dad_timeout, &ctx.deadline())
+            arp::probe(sock, mac, v4, s.dad_timeout, &ctx.deadline())
         })?;
         if let Some(other) = found {
             return Err(AgentError::generic(format!(
@@ -61,7 +63,7 @@ pub fn start(ctx: &Ctx, s: &Settings) -> Result<(), AgentError> {
     }
     add(ctx, &mut nl, s, &target)?;
     owned::write(ctx, &owned_of(s, &target));
-    announce(ctx, s, link, s.arp_count);
+    announce(ctx, s, link, s.arp_count, sock.as_ref());
     Ok(())
 }
 
@@ -113,16 +115,25 @@ pub fn add(ctx: &Ctx, nl: &mut Netlink, s: &Settings, t: &Target) -> Result<(), 
 
 /// Gratuitous ARP (IPv4) or unsolicited NA (IPv6), `rounds` times; a failure is a warning:
 /// the address is up, neighbours merely learn it later.
-pub fn announce(ctx: &Ctx, s: &Settings, link: &Link, rounds: u32) {
+/// `sock`: the probe's packet socket, reused (each new one costs an RCU grace period).
+pub fn announce(
+    ctx: &Ctx,
+    s: &Settings,
+    link: &Link,
+    rounds: u32,
+    sock: Option<&arp::PacketSocket>,
+) {
     if rounds == 0 {
         return;
     }
     let mac = arp::ethernet_mac(link);
     let deadline = ctx.deadline();
     let sent = match (s.ip, mac) {
-        (IpAddr::V4(v4), Some(mac)) => {
-            arp::announce(link, mac, v4, rounds, s.arp_interval, &deadline)
-        }
+        (IpAddr::V4(v4), Some(mac)) => match sock {
+            Some(sock) => arp::announce(sock, mac, v4, rounds, s.arp_interval, &deadline),
+            None => arp::PacketSocket::open(link.index)
+                .and_then(|sock| arp::announce(&sock, mac, v4, rounds, s.arp_interval, &deadline)),
+        },
         (IpAddr::V4(_), None) => {
             ctx.info(&format!(
                 "{} has no Ethernet address: no gratuitous ARP",
