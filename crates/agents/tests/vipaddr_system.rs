@@ -239,7 +239,12 @@ fn ipv6_waits_out_dad_and_is_removed() {
         return;
     }
     let lab = VipLab::new();
-    let params = [("ip", VIP6), ("arp_count", "2"), ("arp_interval", "10")];
+    let params = [
+        ("ip", VIP6),
+        ("arp_count", "2"),
+        ("arp_interval", "10"),
+        ("preferred_lft", "0"),
+    ];
     let start = lab.ocf("start", &params);
     assert_eq!(start.status.code(), Some(0), "{start:?}");
     let log = text(&start.stderr);
@@ -251,6 +256,10 @@ fn ipv6_waits_out_dad_and_is_removed() {
     let shown = VipLab::addrs(&lab.a, "vipa0");
     let line = shown.lines().find(|l| l.contains(&format!("{VIP6}/64")));
     assert!(line.is_some_and(|l| !l.contains("tentative")), "{shown}");
+    assert!(
+        line.is_some_and(|l| l.contains("deprecated")),
+        "preferred_lft=0: {shown}"
+    );
     assert_eq!(lab.ocf("monitor", &params).status.code(), Some(0));
     let stop = lab.ocf("stop", &params);
     assert_eq!(stop.status.code(), Some(0), "{stop:?}");

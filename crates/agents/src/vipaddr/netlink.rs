@@ -35,6 +35,7 @@ const IFA_ADDRESS: u16 = 1;
 const IFA_LOCAL: u16 = 2;
 const IFA_LABEL: u16 = 3;
 const IFA_BROADCAST: u16 = 4;
+const IFA_CACHEINFO: u16 = 6;
 const IFA_FLAGS: u16 = 8;
 pub const IFA_F_SECONDARY: u32 = 0x01;
 pub const IFA_F_NODAD: u32 = 0x02;
@@ -93,6 +94,8 @@ pub struct NewAddr {
     pub broadcast: Option<IpAddr>,
     pub label: Option<String>,
     pub nodad: bool,
+    /// IPv6 preferred lifetime (seconds); `None` is forever.
+    pub preferred_lft: Option<u32>,
 }
 
 /// One NETLINK_ROUTE socket; every call waits at most until `deadline`.
@@ -179,6 +182,13 @@ impl Netlink {
             let mut l = label.as_bytes().to_vec();
             l.push(0);
             nlmsg::push_attr(&mut body, IFA_LABEL, &l);
+        }
+        if let Some(preferred) = a.preferred_lft {
+            // struct ifa_cacheinfo: preferred, valid (forever), cstamp, tstamp.
+            let mut info = preferred.to_ne_bytes().to_vec();
+            info.extend_from_slice(&u32::MAX.to_ne_bytes());
+            info.extend_from_slice(&[0; 8]);
+            nlmsg::push_attr(&mut body, IFA_CACHEINFO, &info);
         }
         if a.nodad {
             nlmsg::push_attr(&mut body, IFA_FLAGS, &IFA_F_NODAD.to_ne_bytes());

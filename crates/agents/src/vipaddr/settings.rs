@@ -33,6 +33,8 @@ pub struct Settings {
     pub dad_timeout: Duration,
     pub repair: bool,
     pub nodad: bool,
+    /// IPv6 preferred lifetime in seconds; `None` is forever.
+    pub preferred_lft: Option<u32>,
 }
 
 impl Settings {
@@ -98,6 +100,7 @@ impl Settings {
             dad_timeout: Duration::from_millis(count(p, "dad_timeout_ms", 60_000)?.into()),
             repair: p.get_bool("repair").map_err(|e| e.to_string())?,
             nodad: p.get_bool("nodad").map_err(|e| e.to_string())?,
+            preferred_lft: preferred_lft(p.opt_str("preferred_lft").unwrap_or("forever"), &ip)?,
         })
     }
 
@@ -130,6 +133,23 @@ fn merge<'a>(
         )),
         (a, b) => Ok(a.or(b)),
     }
+}
+
+fn preferred_lft(v: &str, ip: &IpAddr) -> Result<Option<u32>, String> {
+    let v = v.trim();
+    if v.is_empty() || v == "forever" {
+        return Ok(None);
+    }
+    if ip.is_ipv4() {
+        return Err(format!(
+            "preferred_lft '{v}': only IPv6 addresses take a preferred lifetime"
+        ));
+    }
+    v.parse::<u32>()
+        .ok()
+        .filter(|s| *s < u32::MAX)
+        .map(Some)
+        .ok_or_else(|| format!("preferred_lft '{v}': expected 'forever' or seconds"))
 }
 
 fn count(p: &Params, name: &str, max: u32) -> Result<u32, String> {
@@ -188,6 +208,7 @@ mod tests {
             ("dad_timeout_ms", "200"),
             ("repair", "false"),
             ("nodad", "false"),
+            ("preferred_lft", "forever"),
         ];
         all.extend_from_slice(pairs);
         Settings::from_params(&Params::from_pairs(&all))
@@ -238,6 +259,14 @@ mod tests {
                 "not an IPv4 address",
             ),
             (vec![("ip", "10.0.0.1"), ("arp_count", "-1")], "arp_count"),
+            (
+                vec![("ip", "10.0.0.1"), ("preferred_lft", "0")],
+                "only IPv6",
+            ),
+            (
+                vec![("ip", "fd00::1"), ("preferred_lft", "soon")],
+                "'forever' or seconds",
+            ),
         ] {
             match settings(&pairs) {
                 Ok(s) => panic!("{pairs:?} accepted: {s:?}"),

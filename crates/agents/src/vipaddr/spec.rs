@@ -111,6 +111,14 @@ pub fn spec() -> AgentSpec {
             .longdesc("Add the IPv6 address with IFA_F_NODAD; start then does not wait for DAD.")
             .default("false"),
     )
+    .param(
+        ParamSpec::string("preferred_lft", "IPv6: preferred lifetime")
+            .longdesc(
+                "`forever`, or seconds; `0` adds the address deprecated, so that the kernel \
+                 does not pick it as the source of outgoing connections.",
+            )
+            .default("forever"),
+    )
     .param(ParamSpec::integer("timeout", "Seconds every action may take").longdesc(
         "When set, the budget of every action in seconds (heartbeat has no timeouts of its own).",
     ))

@@ -81,6 +81,7 @@ pub fn add(ctx: &Ctx, nl: &mut Netlink, s: &Settings, t: &Target) -> Result<(), 
         broadcast,
         label: t.label.clone(),
         nodad: s.nodad && s.ip.is_ipv6(),
+        preferred_lft: s.preferred_lft,
     };
     ctx.step("add address", || nl.add_addr(&new))
         .map_err(|e| e.context(format!("adding {}/{} to {}", s.ip, t.prefix, t.link.name)))?;
