@@ -459,3 +459,52 @@ fn installed_as_ipaddr_it_serves_heartbeats_bare_ip() {
     assert_eq!(rm_status(VIP), Some(3));
     assert!(!has_addr(&lab, "vipa0", &format!("{VIP}/24")));
 }
+
+fn announcements(seen: &[common::vip::Seen], mac: &str) -> (usize, usize) {
+    let vip: Ipv4Addr = VIP.parse().unwrap_or(Ipv4Addr::UNSPECIFIED);
+    let ours = seen.iter().filter(|s| s.sha == mac && s.spa == vip);
+    let requests = ours.clone().filter(|s| s.op == 1 && s.tpa == vip).count();
+    (requests, ours.filter(|s| s.op == 2).count())
+}
+
+#[test]
+fn arp_bg_returns_at_once_and_stop_silences_the_sender() {
+    if !root_or_skip("arp_bg_returns_at_once_and_stop_silences_the_sender") {
+        return;
+    }
+    let lab = VipLab::new();
+    let mac = VipLab::mac(&lab.a, "vipa0");
+    let params = [
+        ("ip", VIP),
+        ("arp_bg", "true"),
+        ("arp_count", "4"),
+        ("arp_interval", "100"),
+        ("dad_probe", "false"),
+    ];
+    let capture = capture_arp(&lab.b, "vipb0", Duration::from_millis(1000));
+    let t = std::time::Instant::now();
+    let start = lab.ocf("start", &params);
+    let took = t.elapsed();
+    assert_eq!(start.status.code(), Some(0), "{start:?}");
+    assert!(
+        took < Duration::from_millis(250),
+        "start took {took:?}: {start:?}"
+    );
+    let seen = capture.join().unwrap_or_default();
+    assert_eq!(announcements(&seen, &mac), (4, 4), "{seen:?}");
+    assert_eq!(lab.ocf("stop", &params).status.code(), Some(0));
+
+    // Ten rounds 100 ms apart, stopped at once: at most the first round and one in flight.
+    let mut many = params.to_vec();
+    many[2] = ("arp_count", "10");
+    let capture = capture_arp(&lab.b, "vipb0", Duration::from_millis(1300));
+    assert_eq!(lab.ocf("start", &many).status.code(), Some(0));
+    let stop = lab.ocf("stop", &many);
+    assert_eq!(stop.status.code(), Some(0), "{stop:?}");
+    let seen = capture.join().unwrap_or_default();
+    let (requests, _) = announcements(&seen, &mac);
+    assert!(
+        (1..=2).contains(&requests),
+        "{requests} rounds after stop: {seen:?}"
+    );
+}

@@ -12,7 +12,7 @@ use super::netlink::{set_recv_timeout, Link};
 const ETH_P_ARP: u16 = 0x0806;
 const OP_REQUEST: u16 = 1;
 const OP_REPLY: u16 = 2;
-const BROADCAST: [u8; 6] = [0xff; 6];
+pub const BROADCAST: [u8; 6] = [0xff; 6];
 const PACKET_OUTGOING: u8 = 4;
 
 /// An ARP packet for IPv4 over Ethernet.
@@ -153,7 +153,11 @@ impl PacketSocket {
         Ok(sock)
     }
 
-    fn addr(&self, dst: &[u8; 6]) -> libc::sockaddr_ll {
+    pub fn raw_fd(&self) -> std::os::fd::RawFd {
+        self.fd.as_raw_fd()
+    }
+
+    pub fn addr(&self, dst: &[u8; 6]) -> libc::sockaddr_ll {
         // SAFETY: sockaddr_ll is plain data; all-zero is valid.
         let mut a: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
         a.sll_family = libc::AF_PACKET as u16;

@@ -5,11 +5,13 @@
 //! * [`settings`]: parameters checked and resolved;
 //! * [`nlmsg`], [`netlink`]: rtnetlink framing and requests (links, addresses, routes);
 //! * [`route`]: interface and prefix from the longest connected route;
-//! * [`arp`], [`ndp`]: duplicate probe, gratuitous ARP, IPv6 DAD wait and advertisements;
+//! * [`arp`], [`arp_bg`], [`ndp`]: duplicate probe, gratuitous ARP (optionally from a detached
+//!   child), IPv6 DAD wait and advertisements;
 //! * [`owned`]: the record that this node added the address (for repair);
 //! * [`start`], [`stop`], [`monitor`]: the actions.
 
 pub mod arp;
+pub mod arp_bg;
 pub mod monitor;
 pub mod ndp;
 pub mod netlink;

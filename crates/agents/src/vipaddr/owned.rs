@@ -35,7 +35,7 @@ impl Owned {
     }
 }
 
-fn path(ctx: &Ctx) -> PathBuf {
+pub fn path(ctx: &Ctx) -> PathBuf {
     ctx.run_dir().join(format!(
         "{}-{}.owned",
         ctx.agent_name(),

@@ -79,6 +79,15 @@ pub fn spec() -> AgentSpec {
         ParamSpec::integer("arp_interval", "Milliseconds between ARP rounds").default("200"),
     )
     .param(
+        ParamSpec::boolean("arp_bg", "Send the later ARP rounds in the background")
+            .longdesc(
+                "IPv4: start sends the first round itself and leaves the others to a detached \
+                 child, so it returns at once. The child ends by the start deadline and stops \
+                 as soon as stop has run. Default false: start returns once all rounds are sent.",
+            )
+            .default("false"),
+    )
+    .param(
         ParamSpec::integer("arp_count_refresh", "Gratuitous ARPs on each monitor")
             .longdesc("Rounds re-announced on each recurring monitor while running (not probes).")
             .default("0"),

@@ -9,7 +9,7 @@ use super::netlink::{family_of, Link, Netlink, NewAddr};
 use super::owned::{self, Owned};
 use super::route::{self, Target};
 use super::settings::{auto_broadcast, Broadcast, Settings};
-use super::{arp, ndp};
+use super::{arp, arp_bg, ndp};
 
 pub fn start(ctx: &Ctx, s: &Settings) -> Result<(), AgentError> {
     let mut nl = Netlink::open(ctx.deadline())?;
@@ -130,11 +130,25 @@ pub fn announce(
     let mac = arp::ethernet_mac(link);
     let deadline = ctx.deadline();
     let sent = match (s.ip, mac) {
-        (IpAddr::V4(v4), Some(mac)) => match sock {
-            Some(sock) => arp::announce(sock, mac, v4, rounds, s.arp_interval, &deadline),
-            None => arp::PacketSocket::open(link.index)
-                .and_then(|sock| arp::announce(&sock, mac, v4, rounds, s.arp_interval, &deadline)),
-        },
+        (IpAddr::V4(v4), Some(mac)) => {
+            let opened;
+            let sock = match sock {
+                Some(sock) => sock,
+                None => match arp::PacketSocket::open(link.index) {
+                    Ok(sock) => {
+                        opened = sock;
+                        &opened
+                    }
+                    Err(e) => return ctx.warn(&format!("announcing {}: {e}", s.ip)),
+                },
+            };
+            let record = owned::path(ctx);
+            if s.arp_bg && rounds > 1 && record.exists() {
+                announce_in_background(ctx, s, link, sock, (mac, v4), rounds, &record);
+                return;
+            }
+            arp::announce(sock, mac, v4, rounds, s.arp_interval, &deadline)
+        }
         (IpAddr::V4(_), None) => {
             ctx.info(&format!(
                 "{} has no Ethernet address: no gratuitous ARP",
@@ -158,6 +172,31 @@ pub fn announce(
             s.ip
         )),
         Err(e) => ctx.warn(&format!("announcing {} on {}: {e}", s.ip, link.name)),
+    }
+}
+
+/// arp_bg: the first round now, the others from a detached child.
+fn announce_in_background(
+    ctx: &Ctx,
+    s: &Settings,
+    link: &Link,
+    sock: &arp::PacketSocket,
+    (mac, ip): ([u8; 6], std::net::Ipv4Addr),
+    rounds: u32,
+    record: &std::path::Path,
+) {
+    let deadline = ctx.deadline();
+    if let Err(e) = arp::announce(sock, mac, ip, 1, s.arp_interval, &deadline) {
+        return ctx.warn(&format!("announcing {ip} on {}: {e}", link.name));
+    }
+    match arp_bg::spawn(sock, mac, ip, rounds - 1, s.arp_interval, &deadline, record) {
+        Ok((pid, n)) => ctx.info(&format!(
+            "sent 1 gratuitous ARP round (request + reply) for {ip} on {}; {n} more from \
+             background sender {pid}, {} ms apart",
+            link.name,
+            s.arp_interval.as_millis()
+        )),
+        Err(e) => ctx.warn(&format!("background ARP for {ip}: {e}")),
     }
 }
 
