@@ -3,7 +3,8 @@
 //!
 //! * [`spec`]: the declaration, and Heartbeat's `ip/netmask/nic/broadcast` parsing;
 //! * [`settings`]: parameters checked and resolved;
-//! * [`nlmsg`], [`netlink`]: rtnetlink framing and requests (links, addresses, routes);
+//! * [`nlmsg`], [`rtnl`], [`netlink`]: rtnetlink framing, messages and requests (links,
+//!   addresses, routes);
 //! * [`route`]: interface and prefix from the longest connected route;
 //! * [`arp`], [`arp_bg`], [`ndp`]: duplicate probe, gratuitous ARP (optionally from a detached
 //!   child), IPv6 DAD wait and advertisements;
@@ -18,6 +19,7 @@ pub mod netlink;
 pub mod nlmsg;
 pub mod owned;
 pub mod route;
+pub mod rtnl;
 pub mod settings;
 pub mod spec;
 pub mod start;
