@@ -3,11 +3,11 @@
 
 mod common;
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use common::vip::{capture_arp, vip_bin, VipLab, VIP, VIP6};
+use common::vip::{capture_adverts, capture_arp, vip_bin, VipLab, VIP, VIP6};
 use common::{root_or_skip, text};
 
 fn stdout(out: &Output) -> String {
@@ -245,8 +245,21 @@ fn ipv6_waits_out_dad_and_is_removed() {
         ("arp_interval", "10"),
         ("preferred_lft", "0"),
     ];
+    let capture = capture_adverts(&lab.b, "vipb0", Duration::from_millis(2500));
     let start = lab.ocf("start", &params);
     assert_eq!(start.status.code(), Some(0), "{start:?}");
+    let vip6: Ipv6Addr = VIP6.parse().unwrap_or(Ipv6Addr::UNSPECIFIED);
+    let all_nodes = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
+    let adverts = capture.join().unwrap_or_default();
+    let ours = adverts
+        .iter()
+        .filter(|a| a.target == vip6 && a.src == vip6 && a.dst == all_nodes)
+        .filter(|a| a.hop_limit == 255 && a.overrides)
+        .count();
+    assert_eq!(
+        ours, 2,
+        "unsolicited NAs seen by the neighbour: {adverts:?}"
+    );
     let log = text(&start.stderr);
     assert!(log.contains("duplicate address detection passed"), "{log}");
     assert!(

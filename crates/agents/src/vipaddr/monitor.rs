@@ -4,7 +4,7 @@
 
 use ha_agent::{AgentError, Ctx, Health};
 
-use super::netlink::{family_of, Link, Netlink};
+use super::netlink::{family_of, Link, Netlink, IFA_F_DADFAILED};
 use super::owned;
 use super::route::Target;
 use super::settings::Settings;
@@ -43,6 +43,12 @@ pub fn monitor(ctx: &Ctx, s: &Settings) -> Result<Health, AgentError> {
             addr.prefix,
             link.name,
             s.shown()
+        )));
+    }
+    if addr.flags & IFA_F_DADFAILED != 0 {
+        return Ok(Health::Failed(format!(
+            "{} on {}: duplicate address detection failed (another host uses it)",
+            addr.ip, link.name
         )));
     }
     if !link.is_up() {

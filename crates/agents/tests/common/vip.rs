@@ -3,7 +3,7 @@
 //! Everything is deleted on drop (namespaces, with their veths; the temporary directory).
 //! Also a native ARP capture that runs in a thread moved into a namespace (setns).
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -152,11 +152,54 @@ fn seen(b: &[u8]) -> Option<Seen> {
 /// moved into that namespace (setns affects only the calling thread). Returns once the socket
 /// is bound, so nothing sent afterwards is missed.
 pub fn capture_arp(ns: &NetNs, nic: &str, window: Duration) -> JoinHandle<Vec<Seen>> {
+    capture(ns, nic, 0x0806, window, seen)
+}
+
+/// An unsolicited neighbour advertisement seen by the capture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Advert {
+    pub src: Ipv6Addr,
+    pub dst: Ipv6Addr,
+    pub hop_limit: u8,
+    pub overrides: bool,
+    pub target: Ipv6Addr,
+}
+
+/// IPv6 + ICMPv6 type 136 (no extension headers, as the agent sends them).
+fn advert(b: &[u8]) -> Option<Advert> {
+    let addr = |at: usize| -> Option<Ipv6Addr> {
+        let a: [u8; 16] = b.get(at..at + 16)?.try_into().ok()?;
+        Some(Ipv6Addr::from(a))
+    };
+    if b.first()? >> 4 != 6 || *b.get(6)? != 58 || *b.get(40)? != 136 {
+        return None;
+    }
+    Some(Advert {
+        src: addr(8)?,
+        dst: addr(24)?,
+        hop_limit: *b.get(7)?,
+        overrides: b.get(44)? & 0x20 != 0,
+        target: addr(48)?,
+    })
+}
+
+/// Captures neighbour advertisements arriving on `nic` inside `ns` for `window`.
+pub fn capture_adverts(ns: &NetNs, nic: &str, window: Duration) -> JoinHandle<Vec<Advert>> {
+    capture(ns, nic, 0x86dd, window, advert)
+}
+
+fn capture<T: Send + 'static>(
+    ns: &NetNs,
+    nic: &str,
+    ethertype: u16,
+    window: Duration,
+    decode: fn(&[u8]) -> Option<T>,
+) -> JoinHandle<Vec<T>> {
     let (ready_tx, ready_rx) = mpsc::channel::<Result<(), String>>();
     let ns_path = ns.path();
     let nic = nic.to_string();
     let handle = std::thread::spawn(move || {
-        let sock = match open_capture(&ns_path, &nic) {
+        let sock = match open_capture(&ns_path, &nic, ethertype) {
             Ok(s) => s,
             Err(e) => {
                 let _ = ready_tx.send(Err(e));
@@ -171,7 +214,7 @@ pub fn capture_arp(ns: &NetNs, nic: &str, window: Duration) -> JoinHandle<Vec<Se
             // SAFETY: `buf` is writable for its length; the socket has a 50 ms timeout.
             let n = unsafe { libc::recv(sock.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
             if n > 0 {
-                if let Some(s) = buf.get(..n as usize).and_then(seen) {
+                if let Some(s) = buf.get(..n as usize).and_then(decode) {
                     out.push(s);
                 }
             }
@@ -180,18 +223,18 @@ pub fn capture_arp(ns: &NetNs, nic: &str, window: Duration) -> JoinHandle<Vec<Se
     });
     match ready_rx.recv_timeout(Duration::from_secs(5)) {
         Ok(Ok(())) => handle,
-        Ok(Err(e)) => panic!("ARP capture: {e}"),
-        Err(e) => panic!("ARP capture did not start: {e}"),
+        Ok(Err(e)) => panic!("capture: {e}"),
+        Err(e) => panic!("capture did not start: {e}"),
     }
 }
 
-fn open_capture(ns_path: &Path, nic: &str) -> Result<OwnedFd, String> {
+fn open_capture(ns_path: &Path, nic: &str, ethertype: u16) -> Result<OwnedFd, String> {
     let ns = std::fs::File::open(ns_path).map_err(|e| format!("{}: {e}", ns_path.display()))?;
     // SAFETY: a valid namespace descriptor; only this thread changes namespace.
     if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
         return Err(format!("setns: {}", std::io::Error::last_os_error()));
     }
-    let proto = i32::from(0x0806u16.to_be());
+    let proto = i32::from(ethertype.to_be());
     // SAFETY: socket(2) with constant arguments; checked below.
     let raw = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_DGRAM, proto) };
     if raw < 0 {
@@ -208,7 +251,7 @@ fn open_capture(ns_path: &Path, nic: &str) -> Result<OwnedFd, String> {
     // SAFETY: all-zero sockaddr_ll is valid; filled below.
     let mut addr: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
     addr.sll_family = libc::AF_PACKET as u16;
-    addr.sll_protocol = 0x0806u16.to_be();
+    addr.sll_protocol = ethertype.to_be();
     addr.sll_ifindex = index as i32;
     // SAFETY: `addr` is valid for the call.
     let rc = unsafe {
