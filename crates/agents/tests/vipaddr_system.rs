@@ -55,8 +55,22 @@ fn start_status_stop_with_label_removes_only_the_vip() {
         (Some(0), "running".into()),
         "{st:?}"
     );
-    let again = lab.agent(&[&arg, "iflabel=web", "start"]);
+    // A second start re-asserts ownership: nothing added, but announced again.
+    let again = lab.agent(&[
+        &arg,
+        "iflabel=web",
+        "arp_count=2",
+        "arp_interval=10",
+        "start",
+    ]);
     assert_eq!(again.status.code(), Some(0), "second start: {again:?}");
+    let log = text(&again.stderr);
+    assert!(
+        log.contains("already on vipa0: announcing it again"),
+        "{log}"
+    );
+    assert!(log.contains("sent 2 gratuitous ARP rounds"), "{log}");
+    assert_eq!(VipLab::addrs(&lab.a, "vipa0").matches(VIP).count(), 1);
     for _ in 0..2 {
         let stop = lab.agent(&[&arg, "stop"]);
         assert_eq!(stop.status.code(), Some(0), "{stop:?}");

@@ -25,10 +25,14 @@ pub fn start(ctx: &Ctx, s: &Settings) -> Result<(), AgentError> {
         .find(|a| a.index == link.index && a.prefix == target.prefix)
     {
         ctx.info(&format!(
-            "{}/{} is already on {}: nothing to do",
+            "{}/{} is already on {}: announcing it again",
             a.ip, a.prefix, link.name
         ));
         owned::write(ctx, &owned_of(s, &target));
+        // Ownership is being (re)asserted: neighbours may still point at the old holder.
+        if link.is_up() {
+            announce(ctx, s, link, s.arp_count, None);
+        }
         return Ok(());
     }
     if let Some(a) = present.first() {
