@@ -198,3 +198,35 @@ fn arp_bg_returns_at_once_and_stop_silences_the_sender() {
         "{requests} rounds after stop: {seen:?}"
     );
 }
+
+#[test]
+fn arp_count_refresh_re_announces_on_recurring_monitors_only() {
+    if !root_or_skip("arp_count_refresh_re_announces_on_recurring_monitors_only") {
+        return;
+    }
+    let lab = VipLab::new();
+    let mac = VipLab::mac(&lab.a, "vipa0");
+    let params = [
+        ("ip", VIP),
+        ("arp_count", "0"),
+        ("dad_probe", "false"),
+        ("arp_count_refresh", "2"),
+        ("arp_interval", "10"),
+    ];
+    assert_eq!(lab.ocf("start", &params).status.code(), Some(0));
+    let capture = capture_arp(&lab.b, "vipb0", Duration::from_millis(600));
+    let mut probe = params.to_vec();
+    probe.push(("CRM_meta_interval", "0"));
+    assert_eq!(lab.ocf("monitor", &probe).status.code(), Some(0));
+    let seen = capture.join().unwrap_or_default();
+    assert_eq!(
+        announcements(&seen, &mac),
+        (0, 0),
+        "a probe changes nothing: {seen:?}"
+    );
+    let capture = capture_arp(&lab.b, "vipb0", Duration::from_millis(600));
+    assert_eq!(lab.ocf("monitor", &params).status.code(), Some(0));
+    let seen = capture.join().unwrap_or_default();
+    assert_eq!(announcements(&seen, &mac), (2, 2), "{seen:?}");
+    assert_eq!(lab.ocf("stop", &params).status.code(), Some(0));
+}
