@@ -196,7 +196,8 @@ impl PacketSocket {
             if left.is_zero() {
                 return Ok(None);
             }
-            set_recv_timeout(&self.fd, left)?;
+            // A zero SO_RCVTIMEO would mean "wait forever".
+            set_recv_timeout(&self.fd, left.max(Duration::from_millis(1)))?;
             // SAFETY: all-zero sockaddr_ll is valid; the kernel fills it.
             let mut from: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
             let mut len = std::mem::size_of::<libc::sockaddr_ll>() as u32;

@@ -73,7 +73,12 @@ unsafe fn child(
     if fd != 3 && libc::dup2(fd, 3) < 0 {
         libc::_exit(1);
     }
-    libc::syscall(libc::SYS_close_range, 4u32, u32::MAX, 0u32);
+    if libc::syscall(libc::SYS_close_range, 4u32, u32::MAX, 0u32) != 0 {
+        // Kernels before 5.9: close what an agent can have open.
+        for other in 4..1024 {
+            libc::close(other);
+        }
+    }
     let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
     if null >= 0 {
         for std_fd in 0..3 {
