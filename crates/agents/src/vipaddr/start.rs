@@ -118,8 +118,8 @@ pub fn add(ctx: &Ctx, nl: &mut Netlink, s: &Settings, t: &Target) -> Result<(), 
     Ok(())
 }
 
-/// Gratuitous ARP (IPv4) or unsolicited NA (IPv6), `rounds` times; a failure is a warning:
-/// the address is up, neighbours merely learn it later.
+/// Gratuitous ARP (IPv4) or unsolicited NA (IPv6), `rounds` times, as a timed step of the
+/// flight record; a failure is a warning: the address is up, neighbours merely learn it later.
 /// `sock`: the probe's packet socket, reused (each new one costs an RCU grace period).
 pub fn announce(
     ctx: &Ctx,
@@ -151,7 +151,9 @@ pub fn announce(
                 announce_in_background(ctx, s, link, sock, (mac, v4), rounds, &record);
                 return;
             }
-            arp::announce(sock, mac, v4, rounds, s.arp_interval, &deadline)
+            ctx.step("gratuitous ARP", || {
+                arp::announce(sock, mac, v4, rounds, s.arp_interval, &deadline)
+            })
         }
         (IpAddr::V4(_), None) => {
             ctx.info(&format!(
@@ -160,9 +162,9 @@ pub fn announce(
             ));
             return;
         }
-        (IpAddr::V6(v6), mac) => {
+        (IpAddr::V6(v6), mac) => ctx.step("neighbour advertisements", || {
             ndp::advertise(link.index, v6, mac, rounds, s.arp_interval, &deadline)
-        }
+        }),
     };
     let what = if s.ip.is_ipv4() {
         "gratuitous ARP rounds (request + reply)"
@@ -175,7 +177,7 @@ pub fn announce(
             "sent only {n} of {rounds} {what} for {}: deadline",
             s.ip
         )),
-        Err(e) => ctx.warn(&format!("announcing {} on {}: {e}", s.ip, link.name)),
+        Err(_) => {} // the step logged it; the address is up regardless
     }
 }
 
