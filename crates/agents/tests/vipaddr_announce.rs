@@ -230,3 +230,34 @@ fn arp_count_refresh_re_announces_on_recurring_monitors_only() {
     assert_eq!(announcements(&seen, &mac), (2, 2), "{seen:?}");
     assert_eq!(lab.ocf("stop", &params).status.code(), Some(0));
 }
+
+#[test]
+fn depth_10_monitor_finds_another_host_answering_for_the_vip() {
+    if !root_or_skip("depth_10_monitor_finds_another_host_answering_for_the_vip") {
+        return;
+    }
+    let lab = VipLab::new();
+    let params = [("ip", VIP), ("arp_count", "1")];
+    assert_eq!(lab.ocf("start", &params).status.code(), Some(0));
+    let mut deep = params.to_vec();
+    deep.push(("OCF_CHECK_LEVEL", "10"));
+    let mon = lab.ocf("monitor", &deep);
+    assert_eq!(mon.status.code(), Some(0), "alone on the link: {mon:?}");
+    // The neighbour is (mis)configured with the same address: a split brain on the wire.
+    lab.b
+        .ip_ok(&["addr", "add", &format!("{VIP}/24"), "dev", "vipb0"]);
+    let their_mac = VipLab::mac(&lab.b, "vipb0");
+    assert_eq!(
+        lab.ocf("monitor", &params).status.code(),
+        Some(0),
+        "depth 0 cannot tell"
+    );
+    let mon = lab.ocf("monitor", &deep);
+    let err = text(&mon.stderr);
+    assert_eq!(mon.status.code(), Some(1), "{mon:?}");
+    assert!(
+        err.contains("duplicate address") && err.contains(&their_mac),
+        "{err}"
+    );
+    assert_eq!(lab.ocf("stop", &params).status.code(), Some(0));
+}

@@ -65,7 +65,7 @@ impl Agent for VIPaddr {
         stop::stop(ctx, &Settings::from_ctx(ctx)?)
     }
 
-    fn monitor(&self, ctx: &Ctx, _level: u32) -> Result<Health, AgentError> {
-        monitor::monitor(ctx, &Settings::from_ctx(ctx)?)
+    fn monitor(&self, ctx: &Ctx, level: u32) -> Result<Health, AgentError> {
+        monitor::monitor(ctx, &Settings::from_ctx(ctx)?, level)
     }
 }

@@ -1,6 +1,9 @@
 //! monitor/status from netlink only: running means the address is on the interface (the
 //! configured one, else wherever it is) with the configured prefix, and the link is up with
-//! carrier. Optionally re-announces, or repairs an address removed behind our back.
+//! carrier. Depth 10 also probes for another host answering for the address. Optionally
+//! re-announces, or repairs an address removed behind our back.
+
+use std::net::IpAddr;
 
 use ha_agent::{AgentError, Ctx, Health};
 
@@ -8,9 +11,9 @@ use super::netlink::{family_of, Link, Netlink, IFA_F_DADFAILED};
 use super::owned;
 use super::route::Target;
 use super::settings::Settings;
-use super::start;
+use super::{arp, start};
 
-pub fn monitor(ctx: &Ctx, s: &Settings) -> Result<Health, AgentError> {
+pub fn monitor(ctx: &Ctx, s: &Settings, level: u32) -> Result<Health, AgentError> {
     let mut nl = Netlink::open(ctx.deadline())?;
     let links = nl.links()?;
     let expected = match &s.nic {
@@ -68,10 +71,31 @@ pub fn monitor(ctx: &Ctx, s: &Settings) -> Result<Health, AgentError> {
         "{}/{} is on {} and the link is up",
         addr.ip, addr.prefix, link.name
     ));
+    if level >= 10 {
+        if let Some(other) = duplicate(ctx, s, link)? {
+            return Ok(Health::Failed(format!(
+                "{} on {} is also answered by MAC {other}: duplicate address",
+                s.ip, link.name
+            )));
+        }
+    }
     if s.arp_count_refresh > 0 && !ctx.is_probe() {
         start::announce(ctx, s, link, s.arp_count_refresh, None);
     }
     Ok(Health::Running)
+}
+
+/// Depth 10 (IPv4 on Ethernet): an ARP probe for our own address; another host answering
+/// means two nodes hold it (a split brain, or a host configured by hand).
+fn duplicate(ctx: &Ctx, s: &Settings, link: &Link) -> Result<Option<String>, AgentError> {
+    let (IpAddr::V4(v4), Some(mac)) = (s.ip, arp::ethernet_mac(link)) else {
+        return Ok(None);
+    };
+    let sock = arp::PacketSocket::open(link.index)?;
+    let found = ctx.step("duplicate probe", || {
+        arp::probe(&sock, mac, v4, s.dad_timeout, &ctx.deadline())
+    })?;
+    Ok(found.map(|m| arp::mac_text(&m)))
 }
 
 /// The address is not there: not running, unless repair is on and this node started it.

@@ -19,7 +19,9 @@ pub fn spec() -> AgentSpec {
          then sends gratuitous ARP (request and reply forms) or, for IPv6, waits out DAD and \
          sends unsolicited neighbour advertisements. stop removes exactly this address (a \
          primary address's secondaries are kept). monitor/status reads netlink only: running \
-         means the address is on the interface and the link is up (carrier). Heartbeat \
+         means the address is on the interface and the link is up (carrier); OCF_CHECK_LEVEL \
+         10 also sends an ARP probe for the address and fails when another host answers \
+         (a duplicate, as after a split brain). Heartbeat \
          syntax: `VIPaddr::192.168.8.210/24/eth0/192.168.8.255`; installed as `IPaddr` it \
          serves a haresources line ending in a bare IP.",
     )
@@ -134,6 +136,7 @@ pub fn spec() -> AgentSpec {
     .action(ActionSpec::new(Action::Start, 20))
     .action(ActionSpec::new(Action::Stop, 20))
     .action(ActionSpec::new(Action::Monitor, 20).interval(10).depth(0))
+    .action(ActionSpec::new(Action::Monitor, 20).interval(60).depth(10))
     .action(ActionSpec::new(Action::MetaData, 5))
     .action(ActionSpec::new(Action::ValidateAll, 20))
 }
