@@ -261,3 +261,41 @@ fn depth_10_monitor_finds_another_host_answering_for_the_vip() {
     );
     assert_eq!(lab.ocf("stop", &params).status.code(), Some(0));
 }
+
+/// The neighbour's ARP entry for the VIP (`ip neigh` in namespace b), if any.
+fn neighbour_entry(lab: &VipLab) -> String {
+    text(&lab.b.ip(&["neigh", "show", VIP, "dev", "vipb0"]).stdout)
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn arp_targets_get_a_directed_request_and_learn_the_vip() {
+    if !root_or_skip("arp_targets_get_a_directed_request_and_learn_the_vip") {
+        return;
+    }
+    let lab = VipLab::new();
+    let mac = VipLab::mac(&lab.a, "vipa0");
+    let mut params = vec![("ip", VIP), ("arp_count", "2"), ("arp_interval", "10")];
+    // Control: gratuitous ARP alone does not create an entry on a Linux neighbour.
+    assert_eq!(lab.ocf("start", &params).status.code(), Some(0));
+    assert_eq!(neighbour_entry(&lab), "", "without arp_targets");
+    assert_eq!(lab.ocf("stop", &params).status.code(), Some(0));
+    params.push(("arp_targets", "10.200.1.2"));
+    let capture = capture_arp(&lab.b, "vipb0", Duration::from_millis(800));
+    assert_eq!(lab.ocf("start", &params).status.code(), Some(0));
+    let seen = capture.join().unwrap_or_default();
+    let vip: Ipv4Addr = VIP.parse().unwrap_or(Ipv4Addr::UNSPECIFIED);
+    let directed = seen
+        .iter()
+        .filter(|s| s.sha == mac && s.op == 1 && s.spa == vip)
+        .filter(|s| s.tpa == Ipv4Addr::new(10, 200, 1, 2))
+        .count();
+    assert_eq!(directed, 2, "{seen:?}");
+    let entry = neighbour_entry(&lab);
+    assert!(
+        entry.contains(&format!("lladdr {mac}")),
+        "neighbour entry: '{entry}'"
+    );
+    assert_eq!(lab.ocf("stop", &params).status.code(), Some(0));
+}

@@ -91,6 +91,26 @@ impl Arp {
         }
     }
 
+    /// A directed announcement: "who has `target`? tell `ip` at `mac`". The target updates
+    /// (or creates) its entry for `ip` even where gratuitous ARP is ignored.
+    pub fn directed(mac: [u8; 6], ip: Ipv4Addr, target: Ipv4Addr) -> Arp {
+        Arp {
+            op: OP_REQUEST,
+            sha: mac,
+            spa: ip,
+            tha: [0; 6],
+            tpa: target,
+        }
+    }
+
+    /// One announcement round: the request and reply forms, then one directed request per
+    /// target.
+    pub fn round(mac: [u8; 6], ip: Ipv4Addr, targets: &[Ipv4Addr]) -> Vec<Arp> {
+        let mut frames = vec![Arp::announce_request(mac, ip), Arp::announce_reply(mac, ip)];
+        frames.extend(targets.iter().map(|t| Arp::directed(mac, ip, *t)));
+        frames
+    }
+
     /// The MAC of another host claiming `ip`: it answers for it, announces it, or probes for
     /// it at the same time (RFC 5227 2.1.1).
     pub fn conflict(&self, ip: Ipv4Addr, own: [u8; 6]) -> Option<[u8; 6]> {
@@ -262,12 +282,11 @@ pub fn probe(
     Ok(None)
 }
 
-/// Sends `count` rounds of gratuitous ARP (request, then reply), `interval` apart, stopping
-/// early when the next round would pass `deadline`. Returns the rounds sent.
+/// Sends `count` rounds (see [`Arp::round`]), `interval` apart, stopping early when the next
+/// round would pass `deadline`. Returns the rounds sent.
 pub fn announce(
     sock: &PacketSocket,
-    mac: [u8; 6],
-    ip: Ipv4Addr,
+    round_frames: &[Arp],
     count: u32,
     interval: Duration,
     deadline: &Deadline,
@@ -279,8 +298,9 @@ pub fn announce(
             }
             std::thread::sleep(interval);
         }
-        sock.send(&Arp::announce_request(mac, ip))?;
-        sock.send(&Arp::announce_reply(mac, ip))?;
+        for frame in round_frames {
+            sock.send(frame)?;
+        }
     }
     Ok(count)
 }
@@ -304,6 +324,23 @@ mod tests {
             assert_eq!(Arp::parse(&arp.to_bytes()), Some(arp));
         }
         assert_eq!(Arp::probe(OWN, VIP).spa, Ipv4Addr::UNSPECIFIED);
+    }
+
+    #[test]
+    fn a_round_is_request_reply_then_one_directed_request_per_target() {
+        let gw = Ipv4Addr::new(10, 200, 1, 254);
+        let round = Arp::round(OWN, VIP, &[gw]);
+        let shape: Vec<(u16, Ipv4Addr, Ipv4Addr)> =
+            round.iter().map(|a| (a.op, a.spa, a.tpa)).collect();
+        assert_eq!(
+            shape,
+            vec![
+                (OP_REQUEST, VIP, VIP),
+                (OP_REPLY, VIP, VIP),
+                (OP_REQUEST, VIP, gw)
+            ]
+        );
+        assert!(round.iter().all(|a| a.sha == OWN));
     }
 
     #[test]

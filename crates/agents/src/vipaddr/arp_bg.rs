@@ -5,7 +5,6 @@
 //! before returning), so no announcement follows a stop by more than a few microseconds.
 
 use std::ffi::CString;
-use std::net::Ipv4Addr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -17,8 +16,7 @@ use super::arp::{Arp, PacketSocket, BROADCAST};
 /// rounds it will send at most (fewer when the deadline is nearer).
 pub fn spawn(
     sock: &PacketSocket,
-    mac: [u8; 6],
-    ip: Ipv4Addr,
+    round: &[Arp],
     rounds: u32,
     interval: Duration,
     deadline: &Deadline,
@@ -32,10 +30,7 @@ pub fn spawn(
         return Ok((0, 0));
     }
     // Everything the child needs is prepared here: after fork it may only make system calls.
-    let frames = [
-        Arp::announce_request(mac, ip).to_bytes(),
-        Arp::announce_reply(mac, ip).to_bytes(),
-    ];
+    let frames: Vec<[u8; 28]> = round.iter().map(Arp::to_bytes).collect();
     let dst = sock.addr(&BROADCAST);
     let record = CString::new(record.as_os_str().as_encoded_bytes())
         .map_err(|_| AgentError::generic("ownership record path contains a NUL byte"))?;
@@ -63,7 +58,7 @@ pub fn spawn(
 /// The child: detach, keep only the socket (as fd 3), then pause / check / send.
 unsafe fn child(
     fd: i32,
-    frames: &[[u8; 28]; 2],
+    frames: &[[u8; 28]],
     dst: &libc::sockaddr_ll,
     record: &CString,
     pause: &libc::timespec,

@@ -30,6 +30,9 @@ pub struct Settings {
     pub arp_interval: Duration,
     pub arp_count_refresh: u32,
     pub arp_bg: bool,
+    /// Hosts that also get a directed ARP request each round (gateways that ignore
+    /// gratuitous ARP).
+    pub arp_targets: Vec<Ipv4Addr>,
     pub dad_probe: bool,
     pub dad_timeout: Duration,
     pub repair: bool,
@@ -98,6 +101,7 @@ impl Settings {
             arp_interval: Duration::from_millis(count(p, "arp_interval", 60_000)?.into()),
             arp_count_refresh: count(p, "arp_count_refresh", 1000)?,
             arp_bg: p.get_bool("arp_bg").map_err(|e| e.to_string())?,
+            arp_targets: arp_targets(p.opt_str("arp_targets").unwrap_or_default(), &ip)?,
             dad_probe: p.get_bool("dad_probe").map_err(|e| e.to_string())?,
             dad_timeout: Duration::from_millis(count(p, "dad_timeout_ms", 60_000)?.into()),
             repair: p.get_bool("repair").map_err(|e| e.to_string())?,
@@ -135,6 +139,24 @@ fn merge<'a>(
         )),
         (a, b) => Ok(a.or(b)),
     }
+}
+
+/// A list of IPv4 addresses separated by commas or blanks.
+fn arp_targets(v: &str, ip: &IpAddr) -> Result<Vec<Ipv4Addr>, String> {
+    let words: Vec<&str> = v
+        .split([',', ' ', '\t'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    if !words.is_empty() && ip.is_ipv6() {
+        return Err(format!("arp_targets '{v}': ARP is IPv4 only"));
+    }
+    words
+        .iter()
+        .map(|w| {
+            w.parse::<Ipv4Addr>()
+                .map_err(|_| format!("arp_targets: '{w}' is not an IPv4 address"))
+        })
+        .collect()
 }
 
 fn preferred_lft(v: &str, ip: &IpAddr) -> Result<Option<u32>, String> {
@@ -207,6 +229,7 @@ mod tests {
             ("arp_interval", "200"),
             ("arp_count_refresh", "0"),
             ("arp_bg", "false"),
+            ("arp_targets", ""),
             ("dad_probe", "true"),
             ("dad_timeout_ms", "200"),
             ("repair", "false"),
@@ -262,6 +285,14 @@ mod tests {
                 "not an IPv4 address",
             ),
             (vec![("ip", "10.0.0.1"), ("arp_count", "-1")], "arp_count"),
+            (
+                vec![("ip", "10.0.0.1"), ("arp_targets", "10.0.0.254,gw")],
+                "'gw' is not",
+            ),
+            (
+                vec![("ip", "fd00::1"), ("arp_targets", "10.0.0.254")],
+                "IPv4 only",
+            ),
             (
                 vec![("ip", "10.0.0.1"), ("preferred_lft", "0")],
                 "only IPv6",

@@ -90,6 +90,15 @@ pub fn spec() -> AgentSpec {
             .default("false"),
     )
     .param(
+        ParamSpec::string("arp_targets", "Hosts told directly (IPv4)")
+            .longdesc(
+                "IPv4 addresses, separated by commas, that also get a directed ARP request \
+                 (who has <target>? tell <ip>) in every round: the target then updates or \
+                 creates its entry for ip, for gateways and firewalls that ignore gratuitous ARP.",
+            )
+            .default(""),
+    )
+    .param(
         ParamSpec::integer("arp_count_refresh", "Gratuitous ARPs on each monitor")
             .longdesc("Rounds re-announced on each recurring monitor while running (not probes).")
             .default("0"),

@@ -151,8 +151,9 @@ pub fn announce(
                 announce_in_background(ctx, s, link, sock, (mac, v4), rounds, &record);
                 return;
             }
+            let round = arp::Arp::round(mac, v4, &s.arp_targets);
             ctx.step("gratuitous ARP", || {
-                arp::announce(sock, mac, v4, rounds, s.arp_interval, &deadline)
+                arp::announce(sock, &round, rounds, s.arp_interval, &deadline)
             })
         }
         (IpAddr::V4(_), None) => {
@@ -192,10 +193,11 @@ fn announce_in_background(
     record: &std::path::Path,
 ) {
     let deadline = ctx.deadline();
-    if let Err(e) = arp::announce(sock, mac, ip, 1, s.arp_interval, &deadline) {
+    let round = arp::Arp::round(mac, ip, &s.arp_targets);
+    if let Err(e) = arp::announce(sock, &round, 1, s.arp_interval, &deadline) {
         return ctx.warn(&format!("announcing {ip} on {}: {e}", link.name));
     }
-    match arp_bg::spawn(sock, mac, ip, rounds - 1, s.arp_interval, &deadline, record) {
+    match arp_bg::spawn(sock, &round, rounds - 1, s.arp_interval, &deadline, record) {
         Ok((pid, n)) => ctx.info(&format!(
             "sent 1 gratuitous ARP round (request + reply) for {ip} on {}; {n} more from \
              background sender {pid}, {} ms apart",
