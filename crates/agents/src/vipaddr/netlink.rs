@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use ha_agent::{AgentError, Ctx, Deadline};
 use netlink_packet_core::{
-    NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP,
-    NLM_F_EXCL, NLM_F_REQUEST,
+    NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL,
+    NLM_F_REQUEST,
 };
 use netlink_packet_route::address::{AddressAttribute, AddressFlags, AddressMessage, CacheInfo};
 use netlink_packet_route::link::LinkMessage;
@@ -140,7 +140,8 @@ impl<'a> Netlink<'a> {
             let n = self.recv()?;
             let decoded = rtnl::decode(self.buf.get(..n).unwrap_or_default());
             for note in &decoded.skipped {
-                self.ctx.debug(&format!("netlink: skipped a message: {note}"));
+                self.ctx
+                    .debug(&format!("netlink: skipped a message: {note}"));
             }
             for m in decoded.messages {
                 if m.header.sequence_number != seq {

@@ -157,7 +157,8 @@ pub fn decode(buf: &[u8]) -> Decoded {
         let len = match NetlinkBuffer::new_checked(rest) {
             Ok(b) => b.length() as usize,
             Err(e) => {
-                out.skipped.push(format!("{} trailing bytes: {e}", rest.len()));
+                out.skipped
+                    .push(format!("{} trailing bytes: {e}", rest.len()));
                 break;
             }
         };

@@ -85,11 +85,16 @@ fn links_and_main_table_routes_decode() {
     ];
     let l = link_from(&link);
     assert_eq!(
-        l.as_ref().map(|l| (l.index, l.name.as_str(), l.is_up(), l.mac.len())),
+        l.as_ref()
+            .map(|l| (l.index, l.name.as_str(), l.is_up(), l.mac.len())),
         Some((3, "veth0", true, 6))
     );
     link.attributes.remove(0);
-    assert_eq!(link_from(&link), None, "a link without a name is not usable");
+    assert_eq!(
+        link_from(&link),
+        None,
+        "a link without a name is not usable"
+    );
 
     let mut route = RouteMessage::default();
     route.header.address_family = AddressFamily::Inet;
