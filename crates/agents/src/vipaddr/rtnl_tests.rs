@@ -202,6 +202,37 @@ proptest! {
             let _ = convert(&m);
         }
     }
+
+    /// Well-formed attributes of any kind and value reach the crate's attribute parsers
+    /// (nested ones included: a value may itself be a list of attributes).
+    #[test]
+    fn decoding_random_attributes_never_panics(
+        kind in prop::sample::select(vec![16u16, 20, 24]),
+        attrs in proptest::collection::vec(
+            (0u16..70, any::<bool>(), proptest::collection::vec(any::<u8>(), 0..40)), 0..8),
+    ) {
+        let mut body = vec![0u8; 16];
+        body[0] = 2;
+        for (k, nested, value) in attrs {
+            let value = if nested { nla(1, &value) } else { value };
+            body.extend(nla(k | if nested { 0x8000 } else { 0 }, &value));
+        }
+        let mut buf = (16 + body.len() as u32).to_ne_bytes().to_vec();
+        buf.extend_from_slice(&kind.to_ne_bytes());
+        buf.extend_from_slice(&[0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+        buf.extend_from_slice(&body);
+        for m in decode(&buf).messages {
+            let _ = convert(&m);
+        }
+    }
+}
+
+fn nla(kind: u16, value: &[u8]) -> Vec<u8> {
+    let mut out = ((4 + value.len()) as u16).to_ne_bytes().to_vec();
+    out.extend_from_slice(&kind.to_ne_bytes());
+    out.extend_from_slice(value);
+    out.resize(out.len().div_ceil(4) * 4, 0);
+    out
 }
 
 fn convert(m: &NetlinkMessage<Rtnl>) -> usize {
