@@ -144,17 +144,11 @@ impl<'a> Netlink<'a> {
                     .debug(&format!("netlink: skipped a message: {note}"));
             }
             for m in decoded.messages {
-                if m.header.sequence_number != seq {
-                    continue;
-                }
-                match m.payload {
-                    NetlinkPayload::Done(_) => return Ok(out),
-                    NetlinkPayload::Error(e) => match e.code {
-                        None => return Ok(out),
-                        Some(code) => return Err(errno_error(code.get().saturating_abs())),
-                    },
-                    NetlinkPayload::InnerMessage(inner) => out.push(inner),
-                    _ => {}
+                match answer(m, seq) {
+                    Answer::Part(inner) => out.push(inner),
+                    Answer::Other => {}
+                    Answer::End => return Ok(out),
+                    Answer::Failed(errno) => return Err(errno_error(errno)),
                 }
             }
             if !dump && !out.is_empty() {
@@ -180,6 +174,35 @@ impl<'a> Netlink<'a> {
         }
         let mut whole = &mut self.buf[..];
         self.socket.recv(&mut whole, 0).map_err(recv_error)
+    }
+}
+
+/// What one received message means for the request numbered `seq`.
+#[derive(Debug, PartialEq)]
+enum Answer {
+    /// One message of the answer (a dump's entry).
+    Part(Rtnl),
+    /// Not ours (another sequence number), or nothing to act on (NOOP).
+    Other,
+    /// NLMSG_DONE, or an acknowledgement (NLMSG_ERROR with code 0).
+    End,
+    /// NLMSG_ERROR with this errno, or a dump that ended with one (NLMSG_DONE's code).
+    Failed(i32),
+}
+
+fn answer(m: NetlinkMessage<Rtnl>, seq: u32) -> Answer {
+    if m.header.sequence_number != seq {
+        return Answer::Other;
+    }
+    match m.payload {
+        NetlinkPayload::InnerMessage(inner) => Answer::Part(inner),
+        NetlinkPayload::Done(d) if d.code < 0 => Answer::Failed(d.code.saturating_neg()),
+        NetlinkPayload::Done(_) => Answer::End,
+        NetlinkPayload::Error(e) => match e.code {
+            None => Answer::End,
+            Some(code) => Answer::Failed(code.get().saturating_abs()),
+        },
+        _ => Answer::Other,
     }
 }
 
@@ -266,4 +289,67 @@ fn errno_error(errno: i32) -> AgentError {
         return AgentError::perm(format!("netlink: {e} (needs root or CAP_NET_ADMIN)"));
     }
     AgentError::generic(format!("netlink: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use netlink_packet_core::{DoneMessage, ErrorMessage};
+
+    use super::*;
+
+    fn numbered(seq: u32, payload: NetlinkPayload<Rtnl>) -> NetlinkMessage<Rtnl> {
+        let mut header = NetlinkHeader::default();
+        header.sequence_number = seq;
+        NetlinkMessage::new(header, payload)
+    }
+
+    fn error(code: i32) -> NetlinkPayload<Rtnl> {
+        let mut e = ErrorMessage::default();
+        e.code = std::num::NonZeroI32::new(code);
+        NetlinkPayload::Error(e)
+    }
+
+    #[test]
+    fn answers_are_matched_by_sequence_number_and_errno_ends_the_request() {
+        let entry = Rtnl::NewLink(LinkMessage::default());
+        assert_eq!(
+            answer(numbered(3, entry.clone().into()), 3),
+            Answer::Part(entry.clone())
+        );
+        assert_eq!(answer(numbered(2, entry.into()), 3), Answer::Other);
+        assert_eq!(answer(numbered(3, error(0)), 3), Answer::End);
+        assert_eq!(answer(numbered(2, error(-libc::EEXIST)), 3), Answer::Other);
+        assert_eq!(
+            answer(numbered(3, error(-libc::EEXIST)), 3),
+            Answer::Failed(libc::EEXIST)
+        );
+        let mut done = DoneMessage::default();
+        assert_eq!(
+            answer(numbered(3, NetlinkPayload::Done(done.clone())), 3),
+            Answer::End
+        );
+        done.code = -libc::EINTR;
+        assert_eq!(
+            answer(numbered(3, NetlinkPayload::Done(done)), 3),
+            Answer::Failed(libc::EINTR)
+        );
+    }
+
+    #[test]
+    fn kernel_errors_read_as_the_errno_text() {
+        for (errno, text) in [
+            (libc::EEXIST, "netlink: File exists"),
+            (
+                libc::EADDRNOTAVAIL,
+                "netlink: Cannot assign requested address",
+            ),
+            (libc::ENODEV, "netlink: No such device"),
+        ] {
+            let e = errno_error(errno).to_string();
+            assert!(e.contains(text), "{e}");
+        }
+        assert!(errno_error(libc::EPERM)
+            .to_string()
+            .contains("CAP_NET_ADMIN"));
+    }
 }
