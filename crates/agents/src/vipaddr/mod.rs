@@ -3,8 +3,9 @@
 //!
 //! * [`spec`]: the declaration, and Heartbeat's `ip/netmask/nic/broadcast` parsing;
 //! * [`settings`]: parameters checked and resolved;
-//! * [`nlmsg`], [`rtnl`], [`netlink`]: rtnetlink framing, messages and requests (links,
-//!   addresses, routes);
+//! * [`rtnl`], [`netlink`]: rtnetlink requests and answers (links, addresses, routes), encoded
+//!   and decoded by the rust-netlink crates `netlink-packet-route` and `netlink-packet-core`
+//!   over `netlink-sys`'s blocking socket; `rtnl` keeps only the plain values VIPaddr uses;
 //! * [`route`]: interface and prefix from the longest connected route;
 //! * [`arp`], [`arp_bg`], [`ndp`]: duplicate probe, gratuitous ARP (optionally from a detached
 //!   child), IPv6 DAD wait and advertisements;
@@ -16,7 +17,6 @@ pub mod arp_bg;
 pub mod monitor;
 pub mod ndp;
 pub mod netlink;
-pub mod nlmsg;
 pub mod owned;
 pub mod route;
 pub mod rtnl;
@@ -46,7 +46,7 @@ impl Agent for VIPaddr {
         let s = Settings::from_ctx(ctx)?;
         if ctx.action() == Action::ValidateAll {
             if let Some(nic) = &s.nic {
-                let mut nl = netlink::Netlink::open(ctx.deadline())?;
+                let mut nl = netlink::Netlink::open(ctx)?;
                 if nl.link_by_name(nic)?.is_none() {
                     return Err(AgentError::configured(format!(
                         "unknown interface '{nic}' (nic)"

@@ -14,7 +14,7 @@ use super::settings::Settings;
 use super::{arp, start};
 
 pub fn monitor(ctx: &Ctx, s: &Settings, level: u32) -> Result<Health, AgentError> {
-    let mut nl = Netlink::open(ctx.deadline())?;
+    let mut nl = Netlink::open(ctx)?;
     let links = nl.links()?;
     let expected = match &s.nic {
         Some(name) => match links.iter().find(|l| &l.name == name) {

@@ -1,35 +1,30 @@
 //! rtnetlink, synchronously: list links, addresses and routes, add and delete an address.
 //! No `ip` process. Every receive has a timeout tied to the action's deadline.
 //!
-//! The kernel ABI used is four fixed headers (nlmsghdr, ifinfomsg, ifaddrmsg, rtmsg) plus
-//! type-length-value attributes; decoding never panics on any input (see `nlmsg`).
+//! Messages are built and decoded by `netlink-packet-route`/`netlink-packet-core`, the socket is
+//! `netlink-sys`'s blocking `Socket`; what is ours is the request/answer discipline: sequence
+//! numbers, dumps until NLMSG_DONE, acks and errno, and the deadline on every receive.
 
 use std::net::IpAddr;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 use std::time::Duration;
 
-use ha_agent::{AgentError, Deadline};
-
-use super::nlmsg::{self, Message};
-pub use super::rtnl::{
-    family_of, ip_bytes, parse_addr, parse_link, parse_route, Addr, Link, Route, IFA_F_DADFAILED,
-    IFA_F_NODAD, IFA_F_SECONDARY, IFA_F_TENTATIVE, IFF_LOWER_UP, IFF_UP,
+use ha_agent::{AgentError, Ctx, Deadline};
+use netlink_packet_core::{
+    NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL,
+    NLM_F_REQUEST,
 };
-use super::rtnl::{IFA_ADDRESS, IFA_BROADCAST, IFA_CACHEINFO, IFA_FLAGS, IFA_LABEL, IFA_LOCAL};
+use netlink_packet_route::address::{AddressAttribute, AddressFlags, AddressMessage, CacheInfo};
+use netlink_packet_route::link::LinkMessage;
+use netlink_packet_route::route::RouteMessage;
+use netlink_packet_route::RouteNetlinkMessage as Rtnl;
+use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 
-const RTM_GETLINK: u16 = 18;
-const RTM_NEWADDR: u16 = 20;
-const RTM_DELADDR: u16 = 21;
-const RTM_GETADDR: u16 = 22;
-const RTM_GETROUTE: u16 = 26;
-const RTM_NEWLINK: u16 = 16;
-const RTM_NEWROUTE: u16 = 24;
-
-const NLM_F_REQUEST: u16 = 1;
-const NLM_F_ACK: u16 = 4;
-const NLM_F_DUMP: u16 = 0x300;
-const NLM_F_EXCL: u16 = 0x200;
-const NLM_F_CREATE: u16 = 0x400;
+use super::rtnl::{self, address_family};
+pub use super::rtnl::{
+    addr_from, family_of, link_from, route_from, Addr, Link, Route, IFA_F_DADFAILED, IFA_F_NODAD,
+    IFA_F_SECONDARY, IFA_F_TENTATIVE, IFF_LOWER_UP, IFF_UP,
+};
 
 #[derive(Debug, Clone)]
 pub struct NewAddr {
@@ -43,43 +38,36 @@ pub struct NewAddr {
     pub preferred_lft: Option<u32>,
 }
 
-/// One NETLINK_ROUTE socket; every call waits at most until `deadline`.
-pub struct Netlink {
-    fd: OwnedFd,
+/// One NETLINK_ROUTE socket; every call waits at most until the action's deadline.
+pub struct Netlink<'a> {
+    socket: Socket,
     seq: u32,
+    ctx: &'a Ctx,
     deadline: Deadline,
+    /// Grows to the largest datagram seen (peeked before each receive).
+    buf: Vec<u8>,
 }
 
-impl Netlink {
-    pub fn open(deadline: Deadline) -> Result<Netlink, AgentError> {
-        // SAFETY: socket(2) with constant arguments; the result is checked before use.
-        let raw = unsafe {
-            libc::socket(
-                libc::AF_NETLINK,
-                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-                libc::NETLINK_ROUTE,
-            )
-        };
-        if raw < 0 {
-            return Err(os_error("netlink socket"));
-        }
-        // SAFETY: `raw` is a fresh descriptor we own.
-        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+impl<'a> Netlink<'a> {
+    pub fn open(ctx: &'a Ctx) -> Result<Netlink<'a>, AgentError> {
+        let socket = Socket::new(NETLINK_ROUTE).map_err(|e| os_error("netlink socket", &e))?;
         Ok(Netlink {
-            fd,
+            socket,
             seq: 0,
-            deadline,
+            ctx,
+            deadline: ctx.deadline(),
+            buf: vec![0; 64 * 1024],
         })
     }
 
     pub fn links(&mut self) -> Result<Vec<Link>, AgentError> {
-        let mut body = vec![0u8; 16]; // ifinfomsg, AF_UNSPEC
-        body[0] = libc::AF_UNSPEC as u8;
-        let msgs = self.request(RTM_GETLINK, NLM_F_DUMP, &body)?;
-        Ok(msgs
+        let answer = self.request(Rtnl::GetLink(LinkMessage::default()), NLM_F_DUMP)?;
+        Ok(answer
             .iter()
-            .filter(|m| m.kind == RTM_NEWLINK)
-            .filter_map(|m| parse_link(&m.body))
+            .filter_map(|m| match m {
+                Rtnl::NewLink(l) => link_from(l),
+                _ => None,
+            })
             .collect())
     }
 
@@ -93,104 +81,74 @@ impl Netlink {
 
     /// All addresses of one family (`libc::AF_INET` or `AF_INET6`).
     pub fn addrs(&mut self, family: i32) -> Result<Vec<Addr>, AgentError> {
-        let body = [family as u8, 0, 0, 0, 0, 0, 0, 0]; // ifaddrmsg
-        let msgs = self.request(RTM_GETADDR, NLM_F_DUMP, &body)?;
-        Ok(msgs
+        let mut req = AddressMessage::default();
+        req.header.family = address_family(family);
+        let answer = self.request(Rtnl::GetAddress(req), NLM_F_DUMP)?;
+        Ok(answer
             .iter()
-            .filter(|m| m.kind == RTM_NEWADDR)
-            .filter_map(|m| parse_addr(&m.body))
+            .filter_map(|m| match m {
+                Rtnl::NewAddress(a) => addr_from(a),
+                _ => None,
+            })
             .filter(|a| family_of(&a.ip) == family)
             .collect())
     }
 
     /// The main table's unicast routes of one family.
     pub fn routes(&mut self, family: i32) -> Result<Vec<Route>, AgentError> {
-        let mut body = [0u8; 12]; // rtmsg
-        body[0] = family as u8;
-        let msgs = self.request(RTM_GETROUTE, NLM_F_DUMP, &body)?;
-        Ok(msgs
+        let mut req = RouteMessage::default();
+        req.header.address_family = address_family(family);
+        let answer = self.request(Rtnl::GetRoute(req), NLM_F_DUMP)?;
+        Ok(answer
             .iter()
-            .filter(|m| m.kind == RTM_NEWROUTE)
-            .filter_map(|m| parse_route(&m.body, family))
+            .filter_map(|m| match m {
+                Rtnl::NewRoute(r) => route_from(r, family),
+                _ => None,
+            })
             .collect())
     }
 
     pub fn add_addr(&mut self, a: &NewAddr) -> Result<(), AgentError> {
-        let mut body = ifaddrmsg(&a.ip, a.prefix, a.index);
-        let ip = ip_bytes(&a.ip);
-        nlmsg::push_attr(&mut body, IFA_LOCAL, &ip);
-        nlmsg::push_attr(&mut body, IFA_ADDRESS, &ip);
-        if let Some(b) = a.broadcast {
-            nlmsg::push_attr(&mut body, IFA_BROADCAST, &ip_bytes(&b));
-        }
-        if let Some(label) = &a.label {
-            let mut l = label.as_bytes().to_vec();
-            l.push(0);
-            nlmsg::push_attr(&mut body, IFA_LABEL, &l);
-        }
-        if let Some(preferred) = a.preferred_lft {
-            // struct ifa_cacheinfo: preferred, valid (forever), cstamp, tstamp.
-            let mut info = preferred.to_ne_bytes().to_vec();
-            info.extend_from_slice(&u32::MAX.to_ne_bytes());
-            info.extend_from_slice(&[0; 8]);
-            nlmsg::push_attr(&mut body, IFA_CACHEINFO, &info);
-        }
-        if a.nodad {
-            nlmsg::push_attr(&mut body, IFA_FLAGS, &IFA_F_NODAD.to_ne_bytes());
-        }
-        self.request(RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &body)
+        let flags = NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+        self.request(Rtnl::NewAddress(new_addr_message(a)), flags)
             .map(|_| ())
     }
 
     /// Deletes exactly `ip/prefix` on interface `index` (local and prefix must both match).
     pub fn del_addr(&mut self, index: u32, ip: &IpAddr, prefix: u8) -> Result<(), AgentError> {
-        let mut body = ifaddrmsg(ip, prefix, index);
-        let bytes = ip_bytes(ip);
-        nlmsg::push_attr(&mut body, IFA_LOCAL, &bytes);
-        nlmsg::push_attr(&mut body, IFA_ADDRESS, &bytes);
-        self.request(RTM_DELADDR, NLM_F_ACK, &body).map(|_| ())
+        let msg = address_message(index, ip, prefix);
+        self.request(Rtnl::DelAddress(msg), NLM_F_ACK).map(|_| ())
     }
 
     /// Sends one request and collects the answer: a dump until NLMSG_DONE, or an ack.
-    fn request(&mut self, kind: u16, flags: u16, body: &[u8]) -> Result<Vec<Message>, AgentError> {
+    fn request(&mut self, req: Rtnl, flags: u16) -> Result<Vec<Rtnl>, AgentError> {
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
-        let msg = nlmsg::encode(kind, NLM_F_REQUEST | flags, seq, body);
-        // SAFETY: `msg` is a valid buffer; the kernel is the destination (zeroed sockaddr_nl).
-        let sent = unsafe {
-            let mut addr: libc::sockaddr_nl = std::mem::zeroed();
-            addr.nl_family = libc::AF_NETLINK as u16;
-            libc::sendto(
-                self.fd.as_raw_fd(),
-                msg.as_ptr().cast(),
-                msg.len(),
-                0,
-                (&addr as *const libc::sockaddr_nl).cast(),
-                std::mem::size_of::<libc::sockaddr_nl>() as u32,
-            )
-        };
-        if sent < 0 {
-            return Err(os_error("netlink send"));
-        }
+        let mut header = NetlinkHeader::default();
+        header.flags = NLM_F_REQUEST | flags;
+        header.sequence_number = seq;
+        let mut msg = NetlinkMessage::new(header, NetlinkPayload::from(req));
+        msg.finalize();
+        let mut bytes = vec![0; msg.buffer_len()];
+        msg.serialize(&mut bytes);
+        self.socket
+            .send_to(&bytes, &SocketAddr::new(0, 0), 0)
+            .map_err(|e| os_error("netlink send", &e))?;
         let dump = flags & NLM_F_DUMP == NLM_F_DUMP;
         let mut out = Vec::new();
-        let mut buf = vec![0u8; 64 * 1024];
         loop {
-            let n = self.recv(&mut buf)?;
-            for m in nlmsg::decode(&buf[..n]) {
-                if m.seq != seq {
-                    continue;
-                }
-                match m.kind {
-                    nlmsg::NLMSG_DONE => return Ok(out),
-                    nlmsg::NLMSG_ERROR => {
-                        let code = nlmsg::error_code(&m.body).unwrap_or(-libc::EIO);
-                        if code == 0 {
-                            return Ok(out);
-                        }
-                        return Err(errno_error(-code));
-                    }
-                    _ => out.push(m),
+            let n = self.recv()?;
+            let decoded = rtnl::decode(self.buf.get(..n).unwrap_or_default());
+            for note in &decoded.skipped {
+                self.ctx
+                    .debug(&format!("netlink: skipped a message: {note}"));
+            }
+            for m in decoded.messages {
+                match answer(m, seq) {
+                    Answer::Part(inner) => out.push(inner),
+                    Answer::Other => {}
+                    Answer::End => return Ok(out),
+                    Answer::Failed(errno) => return Err(errno_error(errno)),
                 }
             }
             if !dump && !out.is_empty() {
@@ -199,30 +157,89 @@ impl Netlink {
         }
     }
 
-    fn recv(&self, buf: &mut [u8]) -> Result<usize, AgentError> {
+    /// Receives one whole datagram into `buf` (peeking its size first so nothing is truncated).
+    fn recv(&mut self) -> Result<usize, AgentError> {
         let left = self.deadline.remaining();
         if left.is_zero() {
-            return Err(AgentError::generic(
-                "netlink: no answer before the deadline",
-            ));
+            return Err(timed_out());
         }
-        set_recv_timeout(&self.fd, left.max(Duration::from_millis(1)))?;
-        // SAFETY: `buf` is writable for its length.
-        let n = unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
-        if n < 0 {
-            let e = std::io::Error::last_os_error();
-            if matches!(e.raw_os_error(), Some(libc::EAGAIN) | Some(libc::EINTR)) {
-                return Err(AgentError::generic(
-                    "netlink: no answer before the deadline",
-                ));
-            }
-            return Err(AgentError::generic(format!("netlink receive: {e}")));
+        set_recv_timeout(&self.socket, left.max(Duration::from_millis(1)))?;
+        let mut nothing: &mut [u8] = &mut [];
+        let size = self
+            .socket
+            .recv(&mut nothing, libc::MSG_PEEK | libc::MSG_TRUNC)
+            .map_err(recv_error)?;
+        if size > self.buf.len() {
+            self.buf.resize(size, 0);
         }
-        Ok(n as usize)
+        let mut whole = &mut self.buf[..];
+        self.socket.recv(&mut whole, 0).map_err(recv_error)
     }
 }
 
-pub fn set_recv_timeout(fd: &OwnedFd, d: Duration) -> Result<(), AgentError> {
+/// What one received message means for the request numbered `seq`.
+#[derive(Debug, PartialEq)]
+enum Answer {
+    /// One message of the answer (a dump's entry).
+    Part(Rtnl),
+    /// Not ours (another sequence number), or nothing to act on (NOOP).
+    Other,
+    /// NLMSG_DONE, or an acknowledgement (NLMSG_ERROR with code 0).
+    End,
+    /// NLMSG_ERROR with this errno, or a dump that ended with one (NLMSG_DONE's code).
+    Failed(i32),
+}
+
+fn answer(m: NetlinkMessage<Rtnl>, seq: u32) -> Answer {
+    if m.header.sequence_number != seq {
+        return Answer::Other;
+    }
+    match m.payload {
+        NetlinkPayload::InnerMessage(inner) => Answer::Part(inner),
+        NetlinkPayload::Done(d) if d.code < 0 => Answer::Failed(d.code.saturating_neg()),
+        NetlinkPayload::Done(_) => Answer::End,
+        NetlinkPayload::Error(e) => match e.code {
+            None => Answer::End,
+            Some(code) => Answer::Failed(code.get().saturating_abs()),
+        },
+        _ => Answer::Other,
+    }
+}
+
+/// The address message naming `ip/prefix` on `index` (IFA_LOCAL and IFA_ADDRESS both `ip`).
+fn address_message(index: u32, ip: &IpAddr, prefix: u8) -> AddressMessage {
+    let mut msg = AddressMessage::default();
+    msg.header.family = address_family(family_of(ip));
+    msg.header.prefix_len = prefix;
+    msg.header.index = index;
+    msg.attributes.push(AddressAttribute::Local(*ip));
+    msg.attributes.push(AddressAttribute::Address(*ip));
+    msg
+}
+
+/// The RTM_NEWADDR body for `a`.
+pub fn new_addr_message(a: &NewAddr) -> AddressMessage {
+    let mut msg = address_message(a.index, &a.ip, a.prefix);
+    let attrs = &mut msg.attributes;
+    if let Some(IpAddr::V4(b)) = a.broadcast {
+        attrs.push(AddressAttribute::Broadcast(b));
+    }
+    if let Some(label) = &a.label {
+        attrs.push(AddressAttribute::Label(label.clone()));
+    }
+    if let Some(preferred) = a.preferred_lft {
+        let mut info = CacheInfo::default();
+        info.ifa_preferred = preferred;
+        info.ifa_valid = u32::MAX; // forever
+        attrs.push(AddressAttribute::CacheInfo(info));
+    }
+    if a.nodad {
+        attrs.push(AddressAttribute::Flags(AddressFlags::Nodad));
+    }
+    msg
+}
+
+pub fn set_recv_timeout(fd: &impl AsRawFd, d: Duration) -> Result<(), AgentError> {
     let tv = libc::timeval {
         tv_sec: d.as_secs() as libc::time_t,
         tv_usec: d.subsec_micros() as libc::suseconds_t,
@@ -238,19 +255,26 @@ pub fn set_recv_timeout(fd: &OwnedFd, d: Duration) -> Result<(), AgentError> {
         )
     };
     if rc < 0 {
-        return Err(os_error("setsockopt SO_RCVTIMEO"));
+        return Err(os_error(
+            "setsockopt SO_RCVTIMEO",
+            &std::io::Error::last_os_error(),
+        ));
     }
     Ok(())
 }
 
-fn ifaddrmsg(ip: &IpAddr, prefix: u8, index: u32) -> Vec<u8> {
-    let mut body = vec![family_of(ip) as u8, prefix, 0, 0];
-    body.extend_from_slice(&index.to_ne_bytes());
-    body
+fn timed_out() -> AgentError {
+    AgentError::generic("netlink: no answer before the deadline")
 }
 
-fn os_error(what: &str) -> AgentError {
-    let e = std::io::Error::last_os_error();
+fn recv_error(e: std::io::Error) -> AgentError {
+    match e.raw_os_error() {
+        Some(libc::EAGAIN) | Some(libc::EINTR) => timed_out(),
+        _ => AgentError::generic(format!("netlink receive: {e}")),
+    }
+}
+
+fn os_error(what: &str, e: &std::io::Error) -> AgentError {
     match e.raw_os_error() {
         Some(libc::EPERM) | Some(libc::EACCES) => AgentError::perm(format!(
             "{what}: {e} (needs root or CAP_NET_ADMIN/CAP_NET_RAW)"
@@ -265,4 +289,67 @@ fn errno_error(errno: i32) -> AgentError {
         return AgentError::perm(format!("netlink: {e} (needs root or CAP_NET_ADMIN)"));
     }
     AgentError::generic(format!("netlink: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use netlink_packet_core::{DoneMessage, ErrorMessage};
+
+    use super::*;
+
+    fn numbered(seq: u32, payload: NetlinkPayload<Rtnl>) -> NetlinkMessage<Rtnl> {
+        let mut header = NetlinkHeader::default();
+        header.sequence_number = seq;
+        NetlinkMessage::new(header, payload)
+    }
+
+    fn error(code: i32) -> NetlinkPayload<Rtnl> {
+        let mut e = ErrorMessage::default();
+        e.code = std::num::NonZeroI32::new(code);
+        NetlinkPayload::Error(e)
+    }
+
+    #[test]
+    fn answers_are_matched_by_sequence_number_and_errno_ends_the_request() {
+        let entry = Rtnl::NewLink(LinkMessage::default());
+        assert_eq!(
+            answer(numbered(3, entry.clone().into()), 3),
+            Answer::Part(entry.clone())
+        );
+        assert_eq!(answer(numbered(2, entry.into()), 3), Answer::Other);
+        assert_eq!(answer(numbered(3, error(0)), 3), Answer::End);
+        assert_eq!(answer(numbered(2, error(-libc::EEXIST)), 3), Answer::Other);
+        assert_eq!(
+            answer(numbered(3, error(-libc::EEXIST)), 3),
+            Answer::Failed(libc::EEXIST)
+        );
+        let mut done = DoneMessage::default();
+        assert_eq!(
+            answer(numbered(3, NetlinkPayload::Done(done.clone())), 3),
+            Answer::End
+        );
+        done.code = -libc::EINTR;
+        assert_eq!(
+            answer(numbered(3, NetlinkPayload::Done(done)), 3),
+            Answer::Failed(libc::EINTR)
+        );
+    }
+
+    #[test]
+    fn kernel_errors_read_as_the_errno_text() {
+        for (errno, text) in [
+            (libc::EEXIST, "netlink: File exists"),
+            (
+                libc::EADDRNOTAVAIL,
+                "netlink: Cannot assign requested address",
+            ),
+            (libc::ENODEV, "netlink: No such device"),
+        ] {
+            let e = errno_error(errno).to_string();
+            assert!(e.contains(text), "{e}");
+        }
+        assert!(errno_error(libc::EPERM)
+            .to_string()
+            .contains("CAP_NET_ADMIN"));
+    }
 }

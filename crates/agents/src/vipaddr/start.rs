@@ -12,7 +12,7 @@ use super::settings::{auto_broadcast, Broadcast, Settings};
 use super::{arp, arp_bg, ndp};
 
 pub fn start(ctx: &Ctx, s: &Settings) -> Result<(), AgentError> {
-    let mut nl = Netlink::open(ctx.deadline())?;
+    let mut nl = Netlink::open(ctx)?;
     let target = route::resolve(ctx, &mut nl, s)?;
     let link = &target.link;
     let present: Vec<_> = nl

@@ -10,7 +10,7 @@ use super::route::contains;
 use super::settings::Settings;
 
 pub fn stop(ctx: &Ctx, s: &Settings) -> Result<(), AgentError> {
-    let mut nl = Netlink::open(ctx.deadline())?;
+    let mut nl = Netlink::open(ctx)?;
     let links = nl.links()?;
     let nic_index = match &s.nic {
         Some(name) => match links.iter().find(|l| &l.name == name) {
