@@ -82,66 +82,6 @@ drbddisk r0 status|-|$LAB/drbddisk r0 status
 Filesystem monitor (OCF)|OCF_RESOURCE_INSTANCE=fs OCF_RESKEY_device=$DEV OCF_RESKEY_directory=$MNT OCF_RESKEY_fstype=ext4|$FILESYSTEM monitor
 EOF
 
-python3 - "$N" "$LAB/commands" <<'PY'
-import os, re, statistics, subprocess, sys, tempfile, time
-
-n, listing = int(sys.argv[1]), sys.argv[2]
-rows = []
-for line in open(listing):
-    name, env_s, argv_s = line.rstrip("\n").split("|")
-    env = dict(os.environ)
-    if env_s != "-":
-        env.update(kv.split("=", 1) for kv in env_s.split())
-    rows.append((name, env, argv_s.split()))
-
-def call(argv, env):
-    r = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True)
-    if r.returncode != 0:
-        sys.exit(f"{' '.join(argv)}: exit {r.returncode}: {r.stdout!r} {r.stderr!r}")
-
-def processes(argv, env, calls=5):
-    """Processes started (successful fork/vfork/clone without CLONE_THREAD) and execve per call."""
-    forks = execs = 0
-    for _ in range(calls):
-        with tempfile.NamedTemporaryFile(mode="r") as log:
-            call(["strace", "-f", "-qq", "-o", log.name,
-                  "-e", "trace=clone,clone3,fork,vfork,execve"] + argv, env)
-            for l in log:
-                if re.search(r"\b(clone3?|fork|vfork)\(", l) and "CLONE_THREAD" not in l \
-                        and re.search(r"= [1-9]\d*$", l.strip()):
-                    forks += 1
-                if re.search(r"\bexecve\(", l) and re.search(r"= 0$", l.strip()):
-                    execs += 1
-    # The first execve is strace starting the command itself.
-    return forks / calls, execs / calls - 1
-
-for name, env, argv in rows:
-    for _ in range(5):
-        call(argv, env)
-times = {name: [] for name, _, _ in rows}
-for _ in range(n):
-    for name, env, argv in rows:
-        t = time.perf_counter_ns()
-        call(argv, env)
-        times[name].append((time.perf_counter_ns() - t) / 1e6)
-results = []
-for name, env, argv in rows:
-    ts = sorted(times[name])
-    p90 = ts[min(len(ts) - 1, int(len(ts) * 0.9))]
-    forks, execs = processes(argv, env)
-    results.append((name, statistics.median(ts), p90, forks, execs))
-
-print(f"\n{n} calls each, wall time per call in ms; processes started per call (strace -f, 5 calls)\n")
-print(f"| {'command':<28} | {'median ms':>9} | {'p90 ms':>7} | {'forks':>5} | {'execs':>5} |")
-print(f"|{'-'*30}|{'-'*10}:|{'-'*8}:|{'-'*6}:|{'-'*6}:|")
-for name, med, p90, forks, execs in results:
-    print(f"| {name:<28} | {med:>9.2f} | {p90:>7.2f} | {forks:>5.1f} | {execs:>5.1f} |")
-by = {r[0]: r for r in results}
-def ratio(stock, ours):
-    s, o = by[stock], by[ours]
-    return (f"{stock} / {ours}: median x{s[1] / o[1]:.1f}, p90 x{s[2] / o[2]:.1f}, "
-            f"forks {s[3]:.0f} vs {o[3]:.0f}")
-print()
-print(ratio("drbddisk r0 status", "Initdrbd status (Heartbeat)"))
-print(ratio("Filesystem monitor (OCF)", "Initdrbd monitor (OCF)"))
-PY
+python3 "$PWD/scripts/bench/timing.py" "$N" "$LAB/commands" \
+    --ratio "drbddisk r0 status|Initdrbd status (Heartbeat)" \
+    --ratio "Filesystem monitor (OCF)|Initdrbd monitor (OCF)"

@@ -94,53 +94,14 @@ VIPaddr-bg-noprobe|VIPaddr arp_bg=true dad_probe=false (as IPaddr2's defaults)|$
 IPaddr2-default|IPaddr2, defaults (5 rounds in background)|$OCF|$IPADDR2
 EOF
 
-nsenter --net="/run/netns/$NS-a" -- python3 - "$N" "$LAB/commands" "$AGENT" <<'PY'
-import os, re, statistics, subprocess, sys, tempfile, time
+nsenter --net="/run/netns/$NS-a" -- python3 - "$N" "$LAB/commands" "$PWD/scripts/bench" <<'PY'
+import sys
 
-n, listing, agent = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-rows = []
-for line in open(listing):
-    kind, name, env_s, argv_s = line.rstrip("\n").split("|")
-    env = dict(os.environ)
-    if env_s != "-":
-        env.update(kv.split("=", 1) for kv in env_s.split())
-    rows.append((kind, name, env, argv_s.split()))
+n, listing = int(sys.argv[1]), sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+from timing import call, load, processes, ratio, stats, table, timed
 
-def call(argv, env):
-    # Output to /dev/null, not a pipe: a background ARP sender keeps a pipe open after the
-    # agent exits, and neither heartbeat (stderr to its debug log) nor Pacemaker waits for it.
-    r = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if r.returncode != 0:
-        again = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True)
-        sys.exit(f"{' '.join(argv)}: exit {r.returncode} (again: {again.returncode}: "
-                 f"{again.stdout!r} {again.stderr!r})")
-
-def timed(argv, env):
-    t = time.perf_counter_ns()
-    call(argv, env)
-    return (time.perf_counter_ns() - t) / 1e6
-
-def processes(argv, env, calls=5, before=None):
-    """Processes started (fork/vfork/clone without CLONE_THREAD) and execve per call."""
-    forks = execs = 0
-    for _ in range(calls):
-        if before:
-            before()
-        with tempfile.NamedTemporaryFile(mode="r") as log:
-            call(["strace", "-f", "-qq", "-o", log.name,
-                  "-e", "trace=clone,clone3,fork,vfork,execve"] + argv, env)
-            for l in log:
-                if re.search(r"\b(clone3?|fork|vfork)\(", l) and "CLONE_THREAD" not in l \
-                        and re.search(r"= [1-9]\d*$", l.strip()):
-                    forks += 1
-                if re.search(r"\bexecve\(", l) and re.search(r"= 0$", l.strip()):
-                    execs += 1
-    return forks / calls, execs / calls - 1  # the first execve is strace starting the command
-
-def stats(ts):
-    ts = sorted(ts)
-    return statistics.median(ts), ts[min(len(ts) - 1, int(len(ts) * 0.9))]
+rows = load(listing, kinds=True)
 
 results = []
 # Monitor rows: the VIP is up, labelled eth0:0 (IPaddr finds addresses by parsing ifconfig's
@@ -183,23 +144,13 @@ for _, name, env, argv in cycles:
     results.append((f"{name} stop", *stats(stops[name]),
                     *processes(argv + ["stop"], env, before=lambda: call(argv + ["start"], env))))
 
-print(f"\n{n} calls each (VIPaddr defaults: {runs['VIPaddr, defaults (probe + 5 rounds)']}), wall time per call in ms; "
-      "processes started per call (strace -f, 5 calls)\n")
-print(f"| {'command':<62} | {'median ms':>9} | {'p90 ms':>7} | {'forks':>5} | {'execs':>5} |")
-print(f"|{'-'*64}|{'-'*10}:|{'-'*8}:|{'-'*6}:|{'-'*6}:|")
-for name, med, p90, forks, execs in results:
-    print(f"| {name:<62} | {med:>9.2f} | {p90:>7.2f} | {forks:>5.1f} | {execs:>5.1f} |")
-by = {r[0]: r for r in results}
-def ratio(stock, ours):
-    s, o = by[stock], by[ours]
-    return (f"{stock} / {ours}: median x{s[1] / o[1]:.1f}, p90 x{s[2] / o[2]:.1f}, "
-            f"forks {s[3]:.0f} vs {o[3]:.0f}")
-print()
-print(ratio("IPaddr2 monitor (OCF)", "VIPaddr monitor (OCF)"))
-print(ratio("IPaddr status (heartbeat wrapper)", "VIPaddr status (as IPaddr, Heartbeat)"))
-print(ratio("IPaddr2, defaults (5 rounds in background) start",
+table(results, f"{n} calls each (VIPaddr defaults: {runs['VIPaddr, defaults (probe + 5 rounds)']}), "
+               "wall time per call in ms; processes started per call (strace -f, 5 calls)")
+print(ratio(results, "IPaddr2 monitor (OCF)", "VIPaddr monitor (OCF)"))
+print(ratio(results, "IPaddr status (heartbeat wrapper)", "VIPaddr status (as IPaddr, Heartbeat)"))
+print(ratio(results, "IPaddr2, defaults (5 rounds in background) start",
             "VIPaddr arp_bg=true dad_probe=false (as IPaddr2's defaults) start"))
 for what in ("start", "stop"):
-    print(ratio(f"IPaddr2 {what}", f"VIPaddr {what}"))
-    print(ratio(f"IPaddr (heartbeat wrapper) {what}", f"VIPaddr {what}"))
+    print(ratio(results, f"IPaddr2 {what}", f"VIPaddr {what}"))
+    print(ratio(results, f"IPaddr (heartbeat wrapper) {what}", f"VIPaddr {what}"))
 PY
