@@ -12,4 +12,6 @@
 pub mod hostops;
 pub mod initdrbd;
 pub mod moosefs;
+#[cfg(test)]
+mod operator_page;
 pub mod vipaddr;
