@@ -13,24 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use common::moosefs::mfs_bin;
-use common::{agent_bin, root_or_skip, text};
+use common::{agent_bin, root_or_skip, text, user_ids};
 
 const RA_DIR: &str = "/usr/share/resource-agents";
-
-/// `nobody`'s uid and gid from /etc/passwd.
-fn nobody() -> (u32, u32) {
-    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-    passwd
-        .lines()
-        .find_map(|l| {
-            let f: Vec<&str> = l.split(':').collect();
-            match f.as_slice() {
-                ["nobody", _, uid, gid, ..] => Some((uid.parse().ok()?, gid.parse().ok()?)),
-                _ => None,
-            }
-        })
-        .unwrap_or_else(|| panic!("no user nobody in /etc/passwd"))
-}
 
 /// True when the test may go on: root, xmllint and the schema files; under CI=true anything
 /// missing is a failure.
@@ -65,7 +50,7 @@ fn metadata_as_nobody(bin: &Path, name: &str) -> String {
         let set = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));
         assert!(set.is_ok(), "chmod {}: {set:?}", path.display());
     }
-    let (uid, gid) = nobody();
+    let (uid, gid) = user_ids("nobody", "every Debian system has it");
     let out = Command::new(&agent)
         .arg("meta-data")
         .env_clear()

@@ -24,6 +24,23 @@ pub fn is_root() -> bool {
         .unwrap_or(false)
 }
 
+/// A user's uid and gid from /etc/passwd; panics with `hint` when there is no such user.
+pub fn user_ids(user: &str, hint: &str) -> (u32, u32) {
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    passwd
+        .lines()
+        .find_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            match f.as_slice() {
+                [name, _, uid, gid, ..] if *name == user => {
+                    Some((uid.parse().ok()?, gid.parse().ok()?))
+                }
+                _ => None,
+            }
+        })
+        .unwrap_or_else(|| panic!("no user {user} in /etc/passwd ({hint})"))
+}
+
 /// True when the test may run; panics under CI=true without root.
 pub fn root_or_skip(test: &str) -> bool {
     if is_root() {

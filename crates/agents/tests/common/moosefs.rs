@@ -49,17 +49,7 @@ pub fn moosefs_or_skip(test: &str) -> bool {
 }
 
 fn mfs_ids() -> (u32, u32) {
-    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-    passwd
-        .lines()
-        .find_map(|l| {
-            let f: Vec<&str> = l.split(':').collect();
-            match f.as_slice() {
-                ["mfs", _, uid, gid, ..] => Some((uid.parse().ok()?, gid.parse().ok()?)),
-                _ => None,
-            }
-        })
-        .unwrap_or_else(|| panic!("no user mfs (install moosefs-master)"))
+    super::user_ids("mfs", "install moosefs-master")
 }
 
 pub fn chown_mfs(path: &Path) {
