@@ -5,8 +5,11 @@
 //!   /usr/local/mfs`, with refusals, bounded retries, a safe stop and a zero-fork status.
 //! * [`moosefs`]: `mfsmaster` (also `mfsmetalogger`, `mfschunkserver`, `mfscgiserv`), the
 //!   MooseFS daemons with crash recovery, a native INFO probe and a metadata freshness check.
+//! * [`vipaddr`]: `VIPaddr`, a virtual IP through netlink with native ARP/NDP (heartbeat
+//!   IPaddr compatible).
 //! * [`hostops`]: Linux helpers shared by agents (mountinfo, holders, mount(2), fstype).
 
 pub mod hostops;
 pub mod initdrbd;
 pub mod moosefs;
+pub mod vipaddr;

@@ -129,3 +129,71 @@ fn metadata_printed_as_nobody_validates_against_the_dtd_and_the_relax_ng_schema(
         }
     }
 }
+
+/// `<agent> meta-data` run as `nobody` from a world-readable copy named `name`.
+fn agent_metadata_as_nobody(bin: &std::path::Path, name: &str) -> String {
+    let dir = match tempfile::Builder::new()
+        .prefix(&format!("mfsha-md-{name}-{}-", std::process::id()))
+        .tempdir()
+    {
+        Ok(d) => d,
+        Err(e) => panic!("tempdir: {e}"),
+    };
+    let agent = dir.path().join(name);
+    assert!(std::fs::copy(bin, &agent).is_ok());
+    for path in [dir.path(), agent.as_path()] {
+        let set = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));
+        assert!(set.is_ok(), "chmod {}: {set:?}", path.display());
+    }
+    let (uid, gid) = nobody();
+    let out = Command::new(&agent)
+        .arg("meta-data")
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .current_dir("/")
+        .uid(uid)
+        .gid(gid)
+        .output();
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => panic!("{name} meta-data as nobody: {e}"),
+    };
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(out.stderr.is_empty(), "meta-data wrote to stderr: {out:?}");
+    text(&out.stdout)
+}
+
+#[test]
+fn vipaddr_metadata_printed_as_nobody_validates_against_the_dtd_and_the_relax_ng_schema() {
+    if !root_or_skip("vipaddr_metadata_printed_as_nobody_validates") {
+        return;
+    }
+    let bin = std::path::PathBuf::from(env!("CARGO_BIN_EXE_VIPaddr"));
+    let xml = agent_metadata_as_nobody(&bin, "VIPaddr");
+    assert!(xml.contains("<resource-agent name=\"VIPaddr\""), "{xml}");
+    for param in [
+        "ip",
+        "cidr_netmask",
+        "nic",
+        "broadcast",
+        "iflabel",
+        "arp_count",
+        "repair",
+    ] {
+        assert!(
+            xml.contains(&format!("<parameter name=\"{param}\"")),
+            "{param}: {xml}"
+        );
+    }
+    let dtd = format!("{RA_DIR}/ra-api-1.dtd");
+    let rng = format!("{RA_DIR}/metadata.rng");
+    for (what, args) in [
+        ("DTD (--dtdvalid)", vec!["--dtdvalid", dtd.as_str()]),
+        ("DOCTYPE (--valid, as ocf-tester)", vec!["--valid"]),
+        ("RELAX NG (--relaxng)", vec!["--relaxng", rng.as_str()]),
+    ] {
+        if let Some((ok, err)) = xmllint(&args, &xml) {
+            assert!(ok, "{what} validation failed:\n{err}\n{xml}");
+        }
+    }
+}

@@ -7,6 +7,7 @@
 
 pub mod moosefs;
 pub mod netns;
+pub mod vip;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

@@ -1,0 +1,510 @@
+//! VIPaddr end to end in network namespaces joined by veth pairs (namespace-local addresses
+//! only). Root only; under CI=true they fail without root. Each test has its own lab.
+
+mod common;
+
+use std::net::Ipv4Addr;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use common::vip::{capture_arp, vip_bin, VipLab, VIP, VIP6};
+use common::{root_or_skip, text};
+
+fn stdout(out: &Output) -> String {
+    text(&out.stdout).trim().to_string()
+}
+
+fn has_addr(lab: &VipLab, nic: &str, cidr: &str) -> bool {
+    VipLab::addrs(&lab.a, nic).contains(&format!(" {cidr} "))
+}
+
+fn ci_requires(path: &str, package: &str) -> bool {
+    if std::path::Path::new(path).exists() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{path} is missing under CI=true: apt-get install -y {package}"
+    );
+    eprintln!("skipped: {path} not installed (apt-get install -y {package})");
+    false
+}
+
+#[test]
+fn start_status_stop_with_label_removes_only_the_vip() {
+    if !root_or_skip("start_status_stop_with_label_removes_only_the_vip") {
+        return;
+    }
+    let lab = VipLab::new();
+    let arg = format!("{VIP}/24/vipa0");
+    let st = lab.agent(&[&arg, "status"]);
+    assert_eq!(
+        (st.status.code(), stdout(&st)),
+        (Some(3), "stopped".into()),
+        "{st:?}"
+    );
+    let start = lab.agent(&[&arg, "iflabel=web", "arp_count=1", "start"]);
+    assert_eq!(start.status.code(), Some(0), "{start:?}");
+    let shown = VipLab::addrs(&lab.a, "vipa0");
+    assert!(
+        shown.contains(&format!("inet {VIP}/24 brd 10.200.1.255")),
+        "{shown}"
+    );
+    assert!(shown.contains("vipa0:web"), "label missing: {shown}");
+    let st = lab.agent(&[&arg, "status"]);
+    assert_eq!(
+        (st.status.code(), stdout(&st)),
+        (Some(0), "running".into()),
+        "{st:?}"
+    );
+    let again = lab.agent(&[&arg, "iflabel=web", "start"]);
+    assert_eq!(again.status.code(), Some(0), "second start: {again:?}");
+    for _ in 0..2 {
+        let stop = lab.agent(&[&arg, "stop"]);
+        assert_eq!(stop.status.code(), Some(0), "{stop:?}");
+    }
+    assert!(!has_addr(&lab, "vipa0", &format!("{VIP}/24")));
+    assert!(
+        has_addr(&lab, "vipa0", "10.200.1.1/24"),
+        "the host's own address must stay"
+    );
+    let st = lab.agent(&[&arg, "status"]);
+    assert_eq!(st.status.code(), Some(3), "{st:?}");
+}
+
+#[test]
+fn nic_and_prefix_come_from_the_longest_connected_route() {
+    if !root_or_skip("nic_and_prefix_come_from_the_longest_connected_route") {
+        return;
+    }
+    let lab = VipLab::new();
+    // A second interface whose /16 also contains the VIP: the /24 on vipa0 must win.
+    lab.a.veth_to("vipa1", &lab.b, "vipb1");
+    lab.a
+        .ip_ok(&["addr", "add", "10.200.0.1/16", "dev", "vipa1"]);
+    lab.a.ip_ok(&["link", "set", "vipa1", "up"]);
+    lab.b.ip_ok(&["link", "set", "vipb1", "up"]);
+    let start = lab.agent(&[VIP, "arp_count=0", "start"]);
+    assert_eq!(start.status.code(), Some(0), "{start:?}");
+    let log = text(&start.stderr);
+    assert!(
+        log.contains(&format!("Using calculated nic for {VIP}: vipa0")),
+        "{log}"
+    );
+    assert!(log.contains("route 10.200.1.0/24 dev vipa0"), "{log}");
+    assert!(has_addr(&lab, "vipa0", &format!("{VIP}/24")));
+    // Only the /16 contains this one.
+    let other = "10.200.9.9";
+    let start = lab.agent(&[other, "arp_count=0", "start"]);
+    assert_eq!(start.status.code(), Some(0), "{start:?}");
+    assert!(text(&start.stderr).contains(&format!("Using calculated nic for {other}: vipa1")));
+    assert!(has_addr(&lab, "vipa1", "10.200.9.9/16"));
+    for ip in [VIP, other] {
+        assert_eq!(lab.agent(&[ip, "stop"]).status.code(), Some(0));
+    }
+    assert!(!VipLab::addrs(&lab.a, "vipa1").contains(other));
+}
+
+#[test]
+fn gratuitous_arp_is_seen_by_the_neighbour_in_both_forms() {
+    if !root_or_skip("gratuitous_arp_is_seen_by_the_neighbour_in_both_forms") {
+        return;
+    }
+    let lab = VipLab::new();
+    let mac = VipLab::mac(&lab.a, "vipa0");
+    let capture = capture_arp(&lab.b, "vipb0", Duration::from_millis(1500));
+    let start = lab.ocf(
+        "start",
+        &[("ip", VIP), ("arp_count", "3"), ("arp_interval", "50")],
+    );
+    assert_eq!(start.status.code(), Some(0), "{start:?}");
+    let seen = match capture.join() {
+        Ok(s) => s,
+        Err(_) => panic!("capture thread panicked"),
+    };
+    let vip: Ipv4Addr = VIP.parse().unwrap_or(Ipv4Addr::UNSPECIFIED);
+    let ours: Vec<_> = seen.iter().filter(|s| s.sha == mac).collect();
+    let requests = ours
+        .iter()
+        .filter(|s| s.op == 1 && s.spa == vip && s.tpa == vip)
+        .count();
+    let replies = ours.iter().filter(|s| s.op == 2 && s.spa == vip).count();
+    let probes = ours
+        .iter()
+        .filter(|s| s.op == 1 && s.spa.is_unspecified() && s.tpa == vip)
+        .count();
+    assert_eq!((requests, replies), (3, 3), "captured from {mac}: {seen:?}");
+    assert_eq!(probes, 2, "duplicate probes from 0.0.0.0: {seen:?}");
+    assert_eq!(lab.ocf("stop", &[("ip", VIP)]).status.code(), Some(0));
+}
+
+#[test]
+fn a_duplicate_held_by_the_neighbour_is_refused_with_its_mac() {
+    if !root_or_skip("a_duplicate_held_by_the_neighbour_is_refused_with_its_mac") {
+        return;
+    }
+    let lab = VipLab::new();
+    lab.b
+        .ip_ok(&["addr", "add", &format!("{VIP}/24"), "dev", "vipb0"]);
+    let their_mac = VipLab::mac(&lab.b, "vipb0");
+    let start = lab.ocf("start", &[("ip", VIP)]);
+    let err = text(&start.stderr);
+    assert_eq!(start.status.code(), Some(1), "{start:?}");
+    assert!(
+        err.contains(&format!("ocf-exit-reason:{VIP} is already in use")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&their_mac),
+        "reason must name {their_mac}: {err}"
+    );
+    assert!(
+        !has_addr(&lab, "vipa0", &format!("{VIP}/24")),
+        "nothing half-done"
+    );
+    let mon = lab.ocf("monitor", &[("ip", VIP)]);
+    assert_eq!(mon.status.code(), Some(7), "{mon:?}");
+}
+
+#[test]
+fn an_address_deleted_behind_our_back_is_not_running_or_repaired() {
+    if !root_or_skip("an_address_deleted_behind_our_back_is_not_running_or_repaired") {
+        return;
+    }
+    let lab = VipLab::new();
+    let cidr = format!("{VIP}/24");
+    let params = [("ip", VIP), ("iflabel", "vip"), ("arp_count", "1")];
+    assert_eq!(lab.ocf("start", &params).status.code(), Some(0));
+    assert_eq!(lab.ocf("monitor", &params).status.code(), Some(0));
+    lab.a.ip_ok(&["addr", "del", &cidr, "dev", "vipa0"]);
+    let mon = lab.ocf("monitor", &params);
+    assert_eq!(mon.status.code(), Some(7), "{mon:?}");
+    assert!(
+        text(&mon.stderr).contains("removed from vipa0 behind our back"),
+        "{mon:?}"
+    );
+    // A probe never repairs.
+    let mut probe = params.to_vec();
+    probe.extend([("repair", "true"), ("CRM_meta_interval", "0")]);
+    assert_eq!(lab.ocf("monitor", &probe).status.code(), Some(7));
+    let mut repairing = params.to_vec();
+    repairing.push(("repair", "true"));
+    let mon = lab.ocf("monitor", &repairing);
+    let log = text(&mon.stderr);
+    assert_eq!(mon.status.code(), Some(0), "{mon:?}");
+    assert!(log.contains("found: 10.200.1.1/24"), "{log}");
+    assert!(log.contains("re-added (repair=true)"), "{log}");
+    let shown = VipLab::addrs(&lab.a, "vipa0");
+    assert!(
+        shown.contains(&cidr) && shown.contains("vipa0:vip"),
+        "{shown}"
+    );
+    assert_eq!(lab.ocf("stop", &params).status.code(), Some(0));
+    // After stop the address is not ours any more: repair must not bring it back.
+    assert_eq!(lab.ocf("monitor", &repairing).status.code(), Some(7));
+    assert!(!has_addr(&lab, "vipa0", &cidr));
+}
+
+#[test]
+fn a_link_down_is_not_running_and_stop_still_cleans_up() {
+    if !root_or_skip("a_link_down_is_not_running_and_stop_still_cleans_up") {
+        return;
+    }
+    let lab = VipLab::new();
+    let params = [("ip", VIP), ("nic", "vipa0"), ("arp_count", "0")];
+    assert_eq!(lab.ocf("start", &params).status.code(), Some(0));
+    lab.a.ip_ok(&["link", "set", "vipa0", "down"]);
+    let mon = lab.ocf("monitor", &params);
+    assert_eq!(mon.status.code(), Some(7), "{mon:?}");
+    assert!(text(&mon.stderr).contains("the link is down"), "{mon:?}");
+    // Carrier lost (the peer's end went down): not running either.
+    lab.a.ip_ok(&["link", "set", "vipa0", "up"]);
+    lab.b.ip_ok(&["link", "set", "vipb0", "down"]);
+    let mon = lab.ocf("monitor", &params);
+    assert_eq!(mon.status.code(), Some(7), "{mon:?}");
+    assert!(text(&mon.stderr).contains("without carrier"), "{mon:?}");
+    let start = lab.ocf("start", &[("ip", "10.200.1.101"), ("nic", "vipa0")]);
+    assert_eq!(
+        start.status.code(),
+        Some(1),
+        "no start without carrier: {start:?}"
+    );
+    assert_eq!(lab.ocf("stop", &params).status.code(), Some(0));
+    assert!(!has_addr(&lab, "vipa0", &format!("{VIP}/24")));
+}
+
+#[test]
+fn ipv6_waits_out_dad_and_is_removed() {
+    if !root_or_skip("ipv6_waits_out_dad_and_is_removed") {
+        return;
+    }
+    let lab = VipLab::new();
+    let params = [
+        ("ip", VIP6),
+        ("arp_count", "2"),
+        ("arp_interval", "10"),
+        ("preferred_lft", "0"),
+    ];
+    let start = lab.ocf("start", &params);
+    assert_eq!(start.status.code(), Some(0), "{start:?}");
+    let log = text(&start.stderr);
+    assert!(log.contains("duplicate address detection passed"), "{log}");
+    assert!(
+        log.contains("sent 2 unsolicited neighbour advertisements"),
+        "{log}"
+    );
+    let shown = VipLab::addrs(&lab.a, "vipa0");
+    let line = shown.lines().find(|l| l.contains(&format!("{VIP6}/64")));
+    assert!(line.is_some_and(|l| !l.contains("tentative")), "{shown}");
+    assert!(
+        line.is_some_and(|l| l.contains("deprecated")),
+        "preferred_lft=0: {shown}"
+    );
+    assert_eq!(lab.ocf("monitor", &params).status.code(), Some(0));
+    let stop = lab.ocf("stop", &params);
+    assert_eq!(stop.status.code(), Some(0), "{stop:?}");
+    let shown = VipLab::addrs(&lab.a, "vipa0");
+    assert!(!shown.contains(VIP6), "{shown}");
+    assert!(shown.contains("fd00:200::1/64"), "{shown}");
+    assert_eq!(lab.ocf("monitor", &params).status.code(), Some(7));
+}
+
+#[test]
+fn ipv6_duplicate_fails_dad_and_leaves_nothing() {
+    if !root_or_skip("ipv6_duplicate_fails_dad_and_leaves_nothing") {
+        return;
+    }
+    let lab = VipLab::new();
+    lab.b.ip_ok(&[
+        "-6",
+        "addr",
+        "add",
+        &format!("{VIP6}/64"),
+        "dev",
+        "vipb0",
+        "nodad",
+    ]);
+    let start = lab.ocf("start", &[("ip", VIP6)]);
+    assert_eq!(start.status.code(), Some(1), "{start:?}");
+    assert!(
+        text(&start.stderr).contains("duplicate address detection failed"),
+        "{start:?}"
+    );
+    assert!(!VipLab::addrs(&lab.a, "vipa0").contains(VIP6));
+}
+
+#[test]
+fn bad_input_is_a_configuration_error_with_a_reason() {
+    if !root_or_skip("bad_input_is_a_configuration_error_with_a_reason") {
+        return;
+    }
+    let lab = VipLab::new();
+    for (params, reason) in [
+        (
+            vec![("ip", "10.200.1.300")],
+            "'10.200.1.300' is not an IPv4 or IPv6 address",
+        ),
+        (
+            vec![("ip", VIP), ("cidr_netmask", "255.0.255.0")],
+            "netmask '255.0.255.0' is not a contiguous netmask",
+        ),
+        (
+            vec![("ip", VIP), ("nic", "nosuch0")],
+            "unknown interface 'nosuch0'",
+        ),
+        (
+            vec![("ip", VIP), ("nic", "vipa0"), ("iflabel", "muchtoolong")],
+            "label 'vipa0:muchtoolong' is too long",
+        ),
+        (
+            vec![("ip", VIP6), ("iflabel", "x")],
+            "iflabel 'x': IPv6 addresses have no labels",
+        ),
+    ] {
+        let out = lab.ocf("start", &params);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(6), "{params:?}: {err}");
+        assert!(
+            err.contains(&format!("ocf-exit-reason:{reason}")),
+            "{params:?}: {err}"
+        );
+    }
+    // A label too long for an auto-detected interface is caught once the interface is known.
+    let out = lab.ocf("start", &[("ip", VIP), ("iflabel", "muchtoolong")]);
+    assert_eq!(out.status.code(), Some(6), "{out:?}");
+    assert!(VipLab::addrs(&lab.a, "vipa0").lines().count() >= 1);
+    assert!(
+        !has_addr(&lab, "vipa0", &format!("{VIP}/24")),
+        "nothing half-done"
+    );
+    // A node without the interface: probes say "not running", stop succeeds.
+    let nic = [("ip", VIP), ("nic", "nosuch0"), ("CRM_meta_interval", "0")];
+    assert_eq!(lab.ocf("monitor", &nic).status.code(), Some(7));
+    assert_eq!(lab.ocf("stop", &nic).status.code(), Some(0));
+    let heartbeat = lab.agent(&["10.200.1.1/24/vipa0/x/y", "start"]);
+    assert_eq!(heartbeat.status.code(), Some(6), "{heartbeat:?}");
+}
+
+#[test]
+fn stopping_a_primary_keeps_the_other_addresses_of_its_subnet() {
+    if !root_or_skip("stopping_a_primary_keeps_the_other_addresses_of_its_subnet") {
+        return;
+    }
+    let lab = VipLab::new();
+    // 10.200.7.0/24 is new on vipa0, so the VIP becomes that subnet's primary address.
+    let arg = "10.200.7.100/24/vipa0";
+    let start = lab.agent(&[arg, "arp_count=0", "dad_probe=false", "start"]);
+    assert_eq!(start.status.code(), Some(0), "{start:?}");
+    lab.a
+        .ip_ok(&["addr", "add", "10.200.7.7/24", "dev", "vipa0"]);
+    let stop = lab.agent(&[arg, "stop"]);
+    assert_eq!(stop.status.code(), Some(0), "{stop:?}");
+    assert!(
+        text(&stop.stderr).contains("promote_secondaries"),
+        "{stop:?}"
+    );
+    assert!(!has_addr(&lab, "vipa0", "10.200.7.100/24"));
+    assert!(
+        has_addr(&lab, "vipa0", "10.200.7.7/24"),
+        "the secondary must survive"
+    );
+}
+
+#[test]
+fn passes_ocf_tester_in_a_namespace() {
+    if !root_or_skip("passes_ocf_tester_in_a_namespace") {
+        return;
+    }
+    let tester = "/usr/sbin/ocf-tester";
+    if !ci_requires(tester, "resource-agents libxml2-utils") {
+        return;
+    }
+    let lab = VipLab::new();
+    let agent = vip_bin().display().to_string();
+    let args = [
+        "-n",
+        "vip1",
+        "-o",
+        &format!("ip={VIP}"),
+        "-o",
+        "cidr_netmask=24",
+        "-o",
+        "arp_count=1",
+        &agent,
+    ];
+    let mut cmd = lab.a.cmd(tester, &args);
+    cmd.env("MFS_HA_RUN_DIR", lab.path("run"))
+        .env("MFS_HA_STATE_DIR", lab.path("state"))
+        .env("MFS_HA_CONFIG_DIR", lab.path("etc"));
+    let out = match cmd.output() {
+        Ok(o) => o,
+        Err(e) => panic!("ocf-tester: {e}"),
+    };
+    let stdout = text(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("passed all tests"),
+        "ocf-tester failed:\n{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(
+        !has_addr(&lab, "vipa0", &format!("{VIP}/24")),
+        "ocf-tester ends stopped"
+    );
+}
+
+/// Installed as `IPaddr` in a private resource directory, the agent serves what Heartbeat
+/// passes for a bare IP: `IPaddr 10.200.1.100 start`, and heartbeat's own
+/// `ResourceManager status` (the script, not the daemon) reads its status text.
+#[test]
+fn installed_as_ipaddr_it_serves_heartbeats_bare_ip() {
+    if !root_or_skip("installed_as_ipaddr_it_serves_heartbeats_bare_ip") {
+        return;
+    }
+    let rm = "/usr/share/heartbeat/ResourceManager";
+    if !ci_requires(rm, "heartbeat") {
+        return;
+    }
+    let lab = VipLab::new();
+    let resdir = lab.path("resource.d");
+    assert!(std::fs::create_dir_all(&resdir).is_ok());
+    let ipaddr = resdir.join("IPaddr");
+    assert!(std::fs::copy(vip_bin(), &ipaddr).is_ok());
+    let rm_status = |resource: &str| -> Option<i32> {
+        let mut cmd: Command = lab.cmd_as(std::path::Path::new(rm), &["status", resource], &[]);
+        cmd.env("HA_RESOURCEDIR", &resdir);
+        match cmd.output() {
+            Ok(o) => o.status.code(),
+            Err(e) => panic!("{rm} status {resource}: {e}"),
+        }
+    };
+    assert_eq!(rm_status(VIP), Some(3));
+    // Exactly what ResourceManager's doscript runs for the bare IP: `$spath $arg "$2"`.
+    let start = lab.run_as(&ipaddr, &[VIP, "start"], &[("HA_CURHOST", "node1")]);
+    assert_eq!(start.status.code(), Some(0), "{start:?}");
+    assert!(has_addr(&lab, "vipa0", &format!("{VIP}/24")));
+    assert_eq!(rm_status(VIP), Some(0), "bare IP");
+    assert_eq!(
+        rm_status(&format!("IPaddr::{VIP}/24/vipa0")),
+        Some(0),
+        "IPaddr::ip/24/nic"
+    );
+    assert_eq!(
+        rm_status(&format!("{VIP}/255.255.255.0/vipa0/10.200.1.255")),
+        Some(0)
+    );
+    let st = lab.run_as(&ipaddr, &[VIP, "status"], &[("HA_CURHOST", "node1")]);
+    assert_eq!(stdout(&st), "running");
+    let stop = lab.run_as(&ipaddr, &[VIP, "stop"], &[("HA_CURHOST", "node1")]);
+    assert_eq!(stop.status.code(), Some(0), "{stop:?}");
+    assert_eq!(rm_status(VIP), Some(3));
+    assert!(!has_addr(&lab, "vipa0", &format!("{VIP}/24")));
+}
+
+fn announcements(seen: &[common::vip::Seen], mac: &str) -> (usize, usize) {
+    let vip: Ipv4Addr = VIP.parse().unwrap_or(Ipv4Addr::UNSPECIFIED);
+    let ours = seen.iter().filter(|s| s.sha == mac && s.spa == vip);
+    let requests = ours.clone().filter(|s| s.op == 1 && s.tpa == vip).count();
+    (requests, ours.filter(|s| s.op == 2).count())
+}
+
+#[test]
+fn arp_bg_returns_at_once_and_stop_silences_the_sender() {
+    if !root_or_skip("arp_bg_returns_at_once_and_stop_silences_the_sender") {
+        return;
+    }
+    let lab = VipLab::new();
+    let mac = VipLab::mac(&lab.a, "vipa0");
+    let params = [
+        ("ip", VIP),
+        ("arp_bg", "true"),
+        ("arp_count", "4"),
+        ("arp_interval", "100"),
+        ("dad_probe", "false"),
+    ];
+    let capture = capture_arp(&lab.b, "vipb0", Duration::from_millis(1000));
+    let t = std::time::Instant::now();
+    let start = lab.ocf("start", &params);
+    let took = t.elapsed();
+    assert_eq!(start.status.code(), Some(0), "{start:?}");
+    assert!(
+        took < Duration::from_millis(250),
+        "start took {took:?}: {start:?}"
+    );
+    let seen = capture.join().unwrap_or_default();
+    assert_eq!(announcements(&seen, &mac), (4, 4), "{seen:?}");
+    assert_eq!(lab.ocf("stop", &params).status.code(), Some(0));
+
+    // Ten rounds 100 ms apart, stopped at once: at most the first round and one in flight.
+    let mut many = params.to_vec();
+    many[2] = ("arp_count", "10");
+    let capture = capture_arp(&lab.b, "vipb0", Duration::from_millis(1300));
+    assert_eq!(lab.ocf("start", &many).status.code(), Some(0));
+    let stop = lab.ocf("stop", &many);
+    assert_eq!(stop.status.code(), Some(0), "{stop:?}");
+    let seen = capture.join().unwrap_or_default();
+    let (requests, _) = announcements(&seen, &mac);
+    assert!(
+        (1..=2).contains(&requests),
+        "{requests} rounds after stop: {seen:?}"
+    );
+}
