@@ -479,13 +479,13 @@ drbd_primary_alone() { grep -q 'cs:WFConnection ro:Primary/Unknown ds:UpToDate' 
 
 demo_write_files() {
     local i ok=0
-    mkdir -p "$DEMO/src"
+    mkdir -p "$LAB/src"
     inn mfs-client mkdir -p /mnt/mfs/lab
     for i in $(seq "$FILES"); do
-        head -c $((256 * 1024 + i * 4099)) /dev/urandom >"$DEMO/src/f$i"
-        inn mfs-client dd if="$DEMO/src/f$i" of="/mnt/mfs/lab/f$i" bs=64k conv=fsync status=none && ok=$((ok + 1))
+        head -c $((256 * 1024 + i * 4099)) /dev/urandom >"$LAB/src/f$i"
+        inn mfs-client dd if="$LAB/src/f$i" of="/mnt/mfs/lab/f$i" bs=64k conv=fsync status=none && ok=$((ok + 1))
     done
-    head -c 1M /dev/urandom >"$DEMO/src/after-crash"
+    head -c 1M /dev/urandom >"$LAB/src/after-crash"
     WRITTEN=$ok
     check files-written "$([ "$ok" = "$FILES" ] && echo PASS || echo FAIL)" "$ok of $FILES files (256-330 KiB, dd conv=fsync) written through $VIP"
 }
@@ -495,9 +495,9 @@ demo_read_back() {
     local i same=0
     if mount_client /mnt/mfs-after; then
         for i in $(seq "$FILES"); do
-            inn mfs-client cmp -s "$DEMO/src/f$i" "/mnt/mfs-after/lab/f$i" && same=$((same + 1))
+            inn mfs-client cmp -s "$LAB/src/f$i" "/mnt/mfs-after/lab/f$i" && same=$((same + 1))
         done
-        AFTER_CRASH_OK=$(verdict inn mfs-client cmp -s "$DEMO/src/after-crash" /mnt/mfs-after/lab/after-crash)
+        AFTER_CRASH_OK=$(verdict inn mfs-client cmp -s "$LAB/src/after-crash" /mnt/mfs-after/lab/after-crash)
     fi
     READ_BACK=$same
     check data-intact "$([ "$same" = "$FILES" ] && [ "$AFTER_CRASH_OK" = PASS ] && echo PASS || echo FAIL)" \
@@ -578,7 +578,7 @@ cmd_demo() {
     t0=$(now)
     crash_node mfs-master
     (
-        inn mfs-client timeout -s KILL 150 dd if="$DEMO/src/after-crash" of=/mnt/mfs/lab/after-crash bs=64k conv=fsync status=none &&
+        inn mfs-client timeout -s KILL 150 dd if="$LAB/src/after-crash" of=/mnt/mfs/lab/after-crash bs=64k conv=fsync status=none &&
             now >"$DEMO/io.done"
     ) &
     if wait_for 90 master_answers mfs-bak; then T_MASTER=$(elapsed "$t0" "$(now)"); fi
