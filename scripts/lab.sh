@@ -30,6 +30,7 @@ declare -A HB=([mfs-master]=192.168.125.200 [mfs-bak]=192.168.125.201)
 declare -A NETNS=([mfs-master]=$P-master [mfs-bak]=$P-bak [mfs-client]=$P-client)
 SWITCH=$P-sw
 CHUNKSERVERS=2
+METALOGGER_DIR=/var/lib/mfs-metalogger
 SAVED_PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
 say() { printf '%s lab: %s\n' "$(date -u +%H:%M:%S)" "$*"; }
@@ -200,6 +201,15 @@ config = /usr/local/mfs/etc/mfsmaster.cfg
 mount_point = /usr/local/mfs
 timeout = 60
 EOF
+    if [ "$node" = mfs-bak ]; then
+        # the seed's metalogger, here on the standby: its changelogs count as seen (freshness)
+        echo "metalogger_data_path = $METALOGGER_DIR" >>"$c/mfs-ha/mfsmaster.conf"
+        cat >"$LAB/$node/mfsmetalogger.cfg" <<EOF
+DATA_PATH = $METALOGGER_DIR
+MASTER_HOST = $VIP
+MASTER_RECONNECTION_DELAY = 1
+EOF
+    fi
     cat >"$c/mfs-ha/VIPaddr.conf" <<EOF
 # eth0:0 as in the seed's ip a output
 iflabel = 0
@@ -329,6 +339,10 @@ cmd_up() {
     wait_for 60 holds_all mfs-master || die "mfs-master did not take its resources within 60 s (see $LOGS/mfs-master/ha.log)"
     wait_for 30 chunkservers_registered || die "the chunkservers did not register with the master within 30 s"
     mount_client /mnt/mfs || die "mfsmount of $VIP failed (see $LOGS/mfs-client/mfsmount.log)"
+    say "metalogger on mfs-bak (started by the agent, by hand: the seed runs it outside heartbeat)"
+    inn mfs-bak install -d -o mfs -g mfs "$METALOGGER_DIR"
+    inn mfs-bak /etc/ha.d/resource.d/mfsmetalogger config="$LAB/mfs-bak/mfsmetalogger.cfg" start >>"$LOGS/mfs-bak/metalogger.log" 2>&1 ||
+        die "the metalogger did not start on mfs-bak (see $LOGS/mfs-bak/metalogger.log)"
     say "up: mfs-master serves $VIP; client mount /mnt/mfs in mfs-client (scripts/lab.sh enter mfs-client)"
 }
 
@@ -344,6 +358,7 @@ holds_all() { rsc_running "$1" Initdrbd && rsc_running "$1" mfsmaster && rsc_run
 master_answers() {
     inn "$1" env OCF_RESOURCE_INSTANCE=lab OCF_CHECK_LEVEL=10 /usr/lib/ocf/resource.d/mfs-ha/mfsmaster monitor
 }
+metalogger_registered() { inn mfs-client mfscli -H "$VIP" -SMB 2>/dev/null | grep -q "^metadata backup loggers:.*${SVC[mfs-bak]}"; }
 chunkservers_registered() {
     [ "$(inn mfs-client mfscli -H "$VIP" -SCS 2>/dev/null | grep -c '^chunk servers:')" -ge "$CHUNKSERVERS" ]
 }
@@ -563,8 +578,10 @@ cmd_demo() {
 
     say "checks before the crash"
     MAC_MASTER=$(mac_of mfs-master) MAC_BAK=$(mac_of mfs-bak)
-    check held-on-mfs-master "$(verdict holds_all mfs-master)" \
-        "ResourceManager status: Initdrbd, mfsmaster, $VIP running on mfs-master; on mfs-bak: $(for r in Initdrbd mfsmaster "$VIP"; do rsc_running mfs-bak "$r" >/dev/null 2>&1 && printf '%s running ' "$r"; done)none else"
+    local on_bak
+    on_bak=$(for r in Initdrbd mfsmaster "$VIP"; do rsc_running mfs-bak "$r" >/dev/null 2>&1 && printf '%s ' "$r"; done)
+    check held-on-mfs-master "$(holds_all mfs-master >/dev/null 2>&1 && [ -z "$on_bak" ] && echo PASS || echo FAIL)" \
+        "ResourceManager status: Initdrbd, mfsmaster, $VIP running on mfs-master; running on mfs-bak: ${on_bak:-nothing}"
     inn mfs-client ping -c 1 -W 2 "$VIP" >/dev/null 2>&1 || true
     MAC_BEFORE=$(client_vip_mac)
     check vip-answers "$([ "$MAC_BEFORE" = "$MAC_MASTER" ] && echo PASS || echo FAIL)" \
@@ -572,6 +589,8 @@ cmd_demo() {
     check info-probe "$(verdict master_answers mfs-master)" \
         "mfsmaster's level-10 monitor on mfs-master: INFO request answered; mfscli -H $VIP: $(inn mfs-client mfscli -H "$VIP" -SIG 2>/dev/null | grep -m1 'master version' | tr '\t' ' ' || echo 'no answer')"
     demo_write_files
+    local ml_before=FAIL
+    wait_for 20 metalogger_registered && ml_before=PASS
 
     say "crash of mfs-master"
     local t0 deadline
@@ -594,6 +613,10 @@ cmd_demo() {
     check old-node-gone "$(pidns_empty mfs-master && link_down mfs-master && drbd_primary_alone mfs-bak && echo PASS || echo FAIL)" \
         "no process left in mfs-master's PID namespace ($(cat "$LAB/mfs-master/pidns")), its links down, mfs-bak Primary with peer Unknown"
     demo_read_back
+    local ml_after=FAIL
+    wait_for 30 metalogger_registered && ml_after=PASS
+    check metalogger-on-mfs-bak "$([ "$ml_before" = PASS ] && [ "$ml_after" = PASS ] && echo PASS || echo FAIL)" \
+        "mfscli -SMB lists the metalogger of mfs-bak (${SVC[mfs-bak]}): before the crash $ml_before, after the takeover $ml_after; its newest changelog: $(inn mfs-bak sh -c "tail -n1 $METALOGGER_DIR/changelog_ml.0.mfs 2>/dev/null | cut -c1-60")"
     MAC_AFTER=$(client_vip_mac)
     check vip-mac-moved "$([ -n "$MAC_AFTER" ] && [ "$MAC_AFTER" = "$MAC_BAK" ] && [ "$MAC_AFTER" != "$MAC_BEFORE" ] && echo PASS || echo FAIL)" \
         "mfs-client's neighbour entry for $VIP: $MAC_BEFORE (mfs-master) before, $MAC_AFTER after (mfs-bak's eth0 is $MAC_BAK)"
