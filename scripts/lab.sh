@@ -377,10 +377,20 @@ kill_box() {
     fi
 }
 
+stop_neigh_monitor() {
+    local pid
+    pid=$(cat "$LAB/neigh-monitor.pid" 2>/dev/null || true)
+    if [ -n "$pid" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF "${NETNS[mfs-client]} monitor neigh"; then
+        kill "$pid" 2>/dev/null || true
+    fi
+    rm -f "$LAB/neigh-monitor.pid"
+}
+
 cmd_down() {
     [ "$(id -u)" = 0 ] || die "must run as root"
     local box loop
     mkdir -p "$LOGS"
+    stop_neigh_monitor
     for box in "${BOXES[@]}"; do kill_box "$box"; done
     for box in "${BOXES[@]}"; do
         if [ -d "$LAB/$box/state/flight" ]; then
@@ -579,7 +589,7 @@ cmd_demo() {
     say "checks before the crash"
     MAC_MASTER=$(mac_of mfs-master) MAC_BAK=$(mac_of mfs-bak)
     local on_bak
-    on_bak=$(for r in Initdrbd mfsmaster "$VIP"; do rsc_running mfs-bak "$r" >/dev/null 2>&1 && printf '%s ' "$r"; done)
+    on_bak=$(for r in Initdrbd mfsmaster "$VIP"; do if rsc_running mfs-bak "$r" >/dev/null 2>&1; then printf '%s ' "$r"; fi; done)
     check held-on-mfs-master "$(holds_all mfs-master >/dev/null 2>&1 && [ -z "$on_bak" ] && echo PASS || echo FAIL)" \
         "ResourceManager status: Initdrbd, mfsmaster, $VIP running on mfs-master; running on mfs-bak: ${on_bak:-nothing}"
     inn mfs-client ping -c 1 -W 2 "$VIP" >/dev/null 2>&1 || true
@@ -592,6 +602,9 @@ cmd_demo() {
     local ml_before=FAIL
     wait_for 20 metalogger_registered && ml_before=PASS
 
+    # every change of the client's neighbour table, to see how it learns the VIP's new MAC
+    ip -ts -n "${NETNS[mfs-client]}" monitor neigh >"$LOGS/mfs-client/neigh-monitor.log" 2>&1 &
+    echo $! >"$LAB/neigh-monitor.pid"
     say "crash of mfs-master"
     local t0 deadline
     t0=$(now)
@@ -618,8 +631,14 @@ cmd_demo() {
     check metalogger-on-mfs-bak "$([ "$ml_before" = PASS ] && [ "$ml_after" = PASS ] && echo PASS || echo FAIL)" \
         "mfscli -SMB lists the metalogger of mfs-bak (${SVC[mfs-bak]}): before the crash $ml_before, after the takeover $ml_after; its newest changelog: $(inn mfs-bak sh -c "tail -n1 $METALOGGER_DIR/changelog_ml.0.mfs 2>/dev/null | cut -c1-60")"
     MAC_AFTER=$(client_vip_mac)
+    stop_neigh_monitor
+    local learned
+    learned=$(awk -v vip="$VIP" -v mac="$MAC_BAK" '
+        index($0, " " vip " ") && / INCOMPLETE/ { asked = 1 }
+        index($0, " " vip " ") && index($0, "lladdr " mac) { print (asked ? "after an ARP request of its own" : "with no ARP request of its own (INCOMPLETE never seen), i.e. from the gratuitous ARP") ": " $0; exit }
+    ' "$LOGS/mfs-client/neigh-monitor.log")
     check vip-mac-moved "$([ -n "$MAC_AFTER" ] && [ "$MAC_AFTER" = "$MAC_BAK" ] && [ "$MAC_AFTER" != "$MAC_BEFORE" ] && echo PASS || echo FAIL)" \
-        "mfs-client's neighbour entry for $VIP: $MAC_BEFORE (mfs-master) before, $MAC_AFTER after (mfs-bak's eth0 is $MAC_BAK)"
+        "mfs-client's neighbour entry for $VIP: $MAC_BEFORE (mfs-master) before, $MAC_AFTER after (mfs-bak's eth0 is $MAC_BAK); learned ${learned:-(no change seen by ip monitor)}"
 }
 
 case ${1:-} in
