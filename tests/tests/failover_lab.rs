@@ -35,7 +35,11 @@ fn repo() -> PathBuf {
 /// What the lab needs from the machine; None when everything is there.
 fn missing_prerequisite() -> Option<String> {
     // /proc/self belongs to the effective user.
-    if std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(u32::MAX) != 0 {
+    if std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(u32::MAX)
+        != 0
+    {
         return Some("root".into());
     }
     let needed = [
@@ -47,10 +51,11 @@ fn missing_prerequisite() -> Option<String> {
         "/usr/bin/mfsmount",
         "/usr/bin/mfscli",
     ];
-    needed
-        .iter()
-        .find(|p| !Path::new(p).exists())
-        .map(|p| format!("{p} (packages heartbeat, moosefs-master, -metalogger, -chunkserver, -client, -cli)"))
+    needed.iter().find(|p| !Path::new(p).exists()).map(|p| {
+        format!(
+            "{p} (packages heartbeat, moosefs-master, -metalogger, -chunkserver, -client, -cli)"
+        )
+    })
 }
 
 fn prerequisites_or_skip() -> bool {
@@ -82,10 +87,12 @@ fn build_binaries() -> PathBuf {
     profile_dir
 }
 
-/// Runs `lab.sh down` for this test's lab when dropped, whatever happened (idempotent).
+/// Runs `lab.sh down` for this test's lab when dropped, whatever happened (idempotent); the
+/// lab's logs are kept only when the test failed.
 struct LabGuard {
     id: String,
     demo: Option<Child>,
+    passed: bool,
 }
 
 impl Drop for LabGuard {
@@ -100,6 +107,9 @@ impl Drop for LabGuard {
             .env("MFSHA_LAB_ID", &self.id)
             .stdout(Stdio::null())
             .status();
+        if self.passed {
+            let _ = std::fs::remove_dir_all(format!("/tmp/mfsha-{}-logs", self.id));
+        }
     }
 }
 
@@ -135,6 +145,7 @@ fn crash_of_mfs_master_moves_the_service_to_mfs_bak_without_losing_data() {
     let mut guard = LabGuard {
         id: id.clone(),
         demo: None,
+        passed: false,
     };
     guard.demo = Some(
         Command::new("bash")
@@ -187,4 +198,5 @@ fn crash_of_mfs_master_moves_the_service_to_mfs_bak_without_losing_data() {
         resumed > 0.0 && resumed < MAX_TAKEOVER_SECONDS,
         "client I/O resumed {resumed} s after the crash"
     );
+    guard.passed = true;
 }
