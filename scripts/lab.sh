@@ -307,6 +307,12 @@ cmd_up() {
     rm -rf "$LOGS"
     mkdir -p "$LAB/bin" "$LOGS"
     for box in "${BOXES[@]}"; do mkdir -p "$LOGS/$box" "$LAB/$box"; done
+    # the binaries inside the lab directory: the boxes have a private /tmp and must see them
+    mkdir -p "$LAB/target"
+    for b in Initdrbd mfsmaster VIPaddr drbd-sim; do
+        ln -f "$(readlink -f "$target/$b")" "$LAB/target/$b" 2>/dev/null || cp "$target/$b" "$LAB/target/$b"
+    done
+    target=$LAB/target
     ln -s "$target/drbd-sim" "$LAB/bin/drbd-sim"
     export PATH="$LAB/bin:$PATH"
     say "DRBD r0 (drbd-sim, $SIM), ext4 with /usr/local/mfs/{etc,var/mfs}"
