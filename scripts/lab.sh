@@ -629,6 +629,10 @@ cmd_demo() {
     say "checks after the takeover"
     check held-on-mfs-bak "$(verdict holds_all mfs-bak)" \
         "ResourceManager status on mfs-bak: Initdrbd, mfsmaster, $VIP running; drbd-sim: $(grep -o 'cs:[^ ]* ro:[^ ]* ds:[^ ]*' "$SIM/mfs-bak/proc_drbd")"
+    local recovered
+    recovered=$(grep -m1 -o 'mfsmaster started with -a.*' "$LOGS/mfs-bak/ha.log" || true)
+    check master-recovered "$([ -n "$recovered" ] && echo PASS || echo FAIL)" \
+        "mfs-bak's ha.log: ${recovered:-no 'mfsmaster started with -a' line} ($(grep -m1 -o 'answers INFO at [^ ]* (metadata version [0-9]*)' "$LOGS/mfs-bak/ha.log" || true))"
     check old-node-gone "$(pidns_empty mfs-master && link_down mfs-master && drbd_primary_alone mfs-bak && echo PASS || echo FAIL)" \
         "no process left in mfs-master's PID namespace ($(cat "$LAB/mfs-master/pidns")), its links down, mfs-bak Primary with peer Unknown"
     demo_read_back
@@ -644,7 +648,7 @@ cmd_demo() {
         index($0, " " vip " ") && index($0, "lladdr " mac) { print (asked ? "after an ARP request of its own" : "with no ARP request of its own (INCOMPLETE never seen), i.e. from the gratuitous ARP") ": " $0; exit }
     ' "$LOGS/mfs-client/neigh-monitor.log")
     check vip-mac-moved "$([ -n "$MAC_AFTER" ] && [ "$MAC_AFTER" = "$MAC_BAK" ] && [ "$MAC_AFTER" != "$MAC_BEFORE" ] && echo PASS || echo FAIL)" \
-        "mfs-client's neighbour entry for $VIP: $MAC_BEFORE (mfs-master) before, $MAC_AFTER after (mfs-bak's eth0 is $MAC_BAK); learned ${learned:-(no change seen by ip monitor)}"
+        "mfs-client's neighbour entry for $VIP: $MAC_BEFORE (mfs-master) before, $MAC_AFTER after (mfs-bak's eth0 is $MAC_BAK); learned ${learned:-(no change seen by ip monitor)}; VIPaddr on mfs-bak: $(grep -m1 -o 'sent [0-9]* gratuitous ARP.*' "$LOGS/mfs-bak/ha.log" || echo 'no ARP sent')"
 }
 
 case ${1:-} in

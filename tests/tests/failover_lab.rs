@@ -15,13 +15,14 @@ const DEMO_DEADLINE: Duration = Duration::from_secs(300);
 /// Crash to service, as the operator sees it.
 const MAX_TAKEOVER_SECONDS: f64 = 60.0;
 
-const CHECKS: [&str; 10] = [
+const CHECKS: [&str; 11] = [
     "held-on-mfs-master",
     "vip-answers",
     "info-probe",
     "files-written",
     "takeover",
     "held-on-mfs-bak",
+    "master-recovered",
     "old-node-gone",
     "data-intact",
     "vip-mac-moved",
