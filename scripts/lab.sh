@@ -4,6 +4,7 @@
 #   scripts/lab.sh up                 build the lab and start heartbeat on both nodes
 #   scripts/lab.sh status             who holds what: heartbeat, agents, DRBD, VIP, client
 #   scripts/lab.sh failover [crash|standby]   crash (default) or hb_standby the active node
+#   scripts/lab.sh restart NODE       boot a crashed node again (mfs-master: the group fails back)
 #   scripts/lab.sh enter NODE [CMD]   a shell (or CMD) inside mfs-master, mfs-bak or mfs-client
 #   scripts/lab.sh down               tear everything down (idempotent; logs are kept)
 #   scripts/lab.sh demo [--summary FILE] [--files N]
@@ -172,6 +173,30 @@ cmd_down() {
     say "down; logs in $LOGS"
 }
 
+# Boots a crashed node again, as after a reboot: addresses reset, DRBD attached and reconnected
+# (the resync comes from the peer, whose data is newer), heartbeat started. With auto_failback on,
+# the group moves back to mfs-master.
+cmd_restart() {
+    local node=${1:-} dev
+    case $node in mfs-master | mfs-bak) ;; *) die "restart: mfs-master or mfs-bak, not '$node'" ;; esac
+    [ -d "$LAB" ] || die "the lab is down (scripts/lab.sh up)"
+    ! is_our_init "$(init_pid "$node")" "$node" || die "$node is running; crash it first (scripts/lab.sh failover)"
+    kill_box "$node"
+    for dev in eth0 eth1; do
+        ip -n "${NETNS[$node]}" addr flush dev "$dev"
+        ip -n "${NETNS[$node]}" link set "$dev" up
+    done
+    ip -n "${NETNS[$node]}" addr add "${SVC[$node]}/24" brd + dev eth0
+    ip -n "${NETNS[$node]}" addr add "${HB[$node]}/24" brd + dev eth1
+    # what the DRBD init script does at boot; the handshake resyncs from the peer's newer data
+    DRBD_SIM_DIR=$SIM DRBD_SIM_NODE=$node "$LAB/bin/drbdadm" up r0 >>"$LOGS/failover.log" 2>&1 ||
+        die "drbd-sim could not bring $node's r0 up (see $LOGS/failover.log)"
+    start_box "$node" node
+    inn "$node" /usr/libexec/heartbeat/heartbeat >>"$LOGS/$node/heartbeat-start.log" 2>&1 ||
+        die "heartbeat did not start on $node (see $LOGS/$node/heartbeat-start.log)"
+    say "$node booted: $(grep -o 'cs:[^ ]* ro:[^ ]* ds:[^ ]*' "$SIM/$node/proc_drbd")"
+}
+
 # --- status / failover --------------------------------------------------------------------------
 
 # The node whose mfsmaster runs (heartbeat's view), or nothing.
@@ -221,7 +246,16 @@ crash_node() {
     ip -n "${NETNS[$node]}" link set eth0 down
     ip -n "${NETNS[$node]}" link set eth1 down
     kill_box "$node"
-    DRBD_SIM_DIR=$SIM "$LAB/bin/drbd-sim" disconnect >>"$LOGS/failover.log" 2>&1
+    # The dead node's DRBD goes down with it: the peer loses the connection (WFConnection, peer
+    # Unknown). `drbd-sim disconnect` would instead model a Primary that survives the link loss
+    # and starts a new data generation, which makes its return a split brain. Retried while the
+    # kernel still releases the dead node's mount of the device.
+    local _
+    for _ in $(seq 50); do
+        DRBD_SIM_DIR=$SIM DRBD_SIM_NODE=$node "$LAB/bin/drbdadm" down r0 >>"$LOGS/failover.log" 2>&1 && return 0
+        sleep 0.2
+    done
+    die "drbd-sim could not take $node's r0 down (see $LOGS/failover.log)"
 }
 
 cmd_failover() {
@@ -246,6 +280,7 @@ up) cmd_up ;;
 down) cmd_down ;;
 status) cmd_status ;;
 failover) cmd_failover "${@:2}" ;;
+restart) cmd_restart "${@:2}" ;;
 enter)
     box=${2:?enter needs mfs-master, mfs-bak or mfs-client}
     shift 2
@@ -253,5 +288,5 @@ enter)
     inn "$box" "$@"
     ;;
 demo) cmd_demo "${@:2}" ;;
-*) sed -n '2,15s/^# \{0,1\}//p' "$0" && exit 2 ;;
+*) sed -n '2,16s/^# \{0,1\}//p' "$0" && exit 2 ;;
 esac

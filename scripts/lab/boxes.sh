@@ -78,7 +78,8 @@ EOF
 start_box() {
     local box=$1 kind=$2 dir=$LAB/$1 pid=
     mkdir -p "$dir/state" "$dir/etc-ha.d" "$dir/etc-ha.d.work" "$dir/usr-lib" "$dir/usr-lib.work"
-    if [ "$kind" = node ]; then
+    rm -f "$dir/ready"
+    if [ "$kind" = node ] && [ ! -d "$dir/varlib-heartbeat" ]; then
         # heartbeat's own state, without the identity files (two nodes must not share hb_uuid)
         mkdir -p "$dir/varlib-heartbeat"
         cp -a /var/lib/heartbeat/. "$dir/varlib-heartbeat/"
