@@ -7,8 +7,9 @@
 #   scripts/lab.sh restart NODE       boot a crashed node again (mfs-master: the group fails back)
 #   scripts/lab.sh enter NODE [CMD]   a shell (or CMD) inside mfs-master, mfs-bak or mfs-client
 #   scripts/lab.sh down               tear everything down (idempotent; logs are kept)
-#   scripts/lab.sh demo [--summary FILE] [--files N]
+#   scripts/lab.sh demo [--summary FILE] [--files N] [--failback]
 #                                     up, write, crash mfs-master, wait for mfs-bak, verify, down
+#                                     (--failback: then restart mfs-master and verify the failback)
 #
 # Environment: MFSHA_LAB_ID (default "lab": namespaces mfsha-lab-*, directory /tmp/mfsha-lab),
 # MFSHA_LAB_TARGET (directory holding Initdrbd, mfsmaster, VIPaddr, drbd-sim; default the newer
@@ -288,5 +289,5 @@ enter)
     inn "$box" "$@"
     ;;
 demo) cmd_demo "${@:2}" ;;
-*) sed -n '2,16s/^# \{0,1\}//p' "$0" && exit 2 ;;
+*) sed -n '2,17s/^# \{0,1\}//p' "$0" && exit 2 ;;
 esac

@@ -45,10 +45,27 @@ demo_read_back() {
         "$same of $FILES files read back identical through a fresh mount after takeover; the file written during the crash: $AFTER_CRASH_OK"
 }
 
+# mfs-master boots again; auto_failback on gives it the group back (a clean stop on mfs-bak, so
+# a plain start without -a). Every file is read again through the client's first mount.
+demo_failback() {
+    local t0 same=0 i mac
+    say "restart of mfs-master (failback)"
+    t0=$(now)
+    cmd_restart mfs-master
+    if wait_for 90 holds_all mfs-master; then T_FAILBACK=$(elapsed "$t0" "$(now)"); fi
+    for i in $(seq "$FILES"); do
+        inn mfs-client cmp -s "$LAB/src/f$i" "/mnt/mfs/lab/f$i" && same=$((same + 1))
+    done
+    inn mfs-client ping -c 1 -W 2 "$VIP" >/dev/null 2>&1 || true
+    mac=$(client_vip_mac)
+    check failback "$([ -n "$T_FAILBACK" ] && [ "$same" = "$FILES" ] && [ "$mac" = "$MAC_MASTER" ] && echo PASS || echo FAIL)" \
+        "restart of mfs-master -> group back on mfs-master: ${T_FAILBACK:-never} s; $same of $FILES files identical through the client's first mount; VIP at $mac (mfs-master's eth0 is $MAC_MASTER)"
+}
+
 demo_summary() {
     local rc=$1
     [ -n "$SUMMARY" ] || return 0
-    DEMO_RC=$rc FILES=$FILES WRITTEN=$WRITTEN READ_BACK=$READ_BACK T_MASTER=$T_MASTER T_IO=$T_IO \
+    DEMO_RC=$rc FILES=$FILES WRITTEN=$WRITTEN READ_BACK=$READ_BACK T_MASTER=$T_MASTER T_IO=$T_IO T_FAILBACK=$T_FAILBACK \
         MAC_BEFORE=$MAC_BEFORE MAC_AFTER=$MAC_AFTER MAC_MASTER=$MAC_MASTER MAC_BAK=$MAC_BAK LOGS=$LOGS \
         python3 - "$DEMO/checks.tsv" "$SUMMARY" <<'EOF'
 import json, os, sys
@@ -63,7 +80,7 @@ summary = {
     "result": "PASS" if ok else "FAIL",
     "checks": checks,
     "files": {"count": int(e["FILES"]), "written": int(e["WRITTEN"] or 0), "read_back_equal": int(e["READ_BACK"] or 0)},
-    "takeover_seconds": {"mfsmaster_serving": num("T_MASTER"), "client_io_resumed": num("T_IO")},
+    "takeover_seconds": {"mfsmaster_serving": num("T_MASTER"), "client_io_resumed": num("T_IO"), "failback": num("T_FAILBACK")},
     "vip_mac": {"before": e["MAC_BEFORE"], "after": e["MAC_AFTER"], "mfs_master": e["MAC_MASTER"], "mfs_bak": e["MAC_BAK"]},
     "logs": e["LOGS"],
 }
@@ -88,16 +105,17 @@ demo_finish() {
 }
 
 cmd_demo() {
-    SUMMARY= FILES=20
+    SUMMARY= FILES=20 FAILBACK=no
     while [ $# -gt 0 ]; do
         case $1 in
         --summary) SUMMARY=$(realpath -m "${2:?--summary needs a file}") && shift 2 ;;
         --files) FILES=${2:?--files needs a number} && shift 2 ;;
+        --failback) FAILBACK=yes && shift ;;
         *) die "demo: unknown argument '$1'" ;;
         esac
     done
     case $FILES in '' | *[!0-9]*) die "--files needs a number" ;; esac
-    WRITTEN=0 READ_BACK=0 T_MASTER= T_IO= MAC_BEFORE= MAC_AFTER= MAC_MASTER= MAC_BAK= AFTER_CRASH_OK=FAIL
+    WRITTEN=0 READ_BACK=0 T_MASTER= T_IO= T_FAILBACK= MAC_BEFORE= MAC_AFTER= MAC_MASTER= MAC_BAK= AFTER_CRASH_OK=FAIL
     DEMO=$(mktemp -d "/tmp/$P-demo-XXXXXX")
     trap demo_finish EXIT
     cmd_up
@@ -159,4 +177,6 @@ cmd_demo() {
     ' "$LOGS/mfs-client/neigh-monitor.log")
     check vip-mac-moved "$([ -n "$MAC_AFTER" ] && [ "$MAC_AFTER" = "$MAC_BAK" ] && [ "$MAC_AFTER" != "$MAC_BEFORE" ] && echo PASS || echo FAIL)" \
         "mfs-client's neighbour entry for $VIP: $MAC_BEFORE (mfs-master) before, $MAC_AFTER after (mfs-bak's eth0 is $MAC_BAK); learned ${learned:-(no change seen by ip monitor)}; VIPaddr on mfs-bak: $(grep -m1 -o 'sent [0-9]* gratuitous ARP.*' "$LOGS/mfs-bak/ha.log" || echo 'no ARP sent')"
+    [ "$FAILBACK" = yes ] && demo_failback
+    return 0
 }

@@ -1,6 +1,7 @@
 //! The two-node failover lab end to end (root): `scripts/lab.sh demo` builds the seed article's
 //! cluster (heartbeat v1, drbd-sim, MooseFS, the mfs-ha agents installed by scripts/install.sh),
-//! writes files from a client, crashes mfs-master and verifies the takeover by mfs-bak.
+//! writes files from a client, crashes mfs-master, verifies the takeover by mfs-bak, then boots
+//! mfs-master again and verifies the failback.
 //! The test asserts the demo's exit code and its JSON summary. Under `CI=true` a missing root,
 //! heartbeat or MooseFS is a failure, otherwise the test skips with a message.
 
@@ -10,12 +11,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The whole demo normally takes about 25 s; this bounds a hung run.
+/// The whole demo with failback normally takes about 40 s; this bounds a hung run.
 const DEMO_DEADLINE: Duration = Duration::from_secs(300);
 /// Crash to service, as the operator sees it.
 const MAX_TAKEOVER_SECONDS: f64 = 60.0;
 
-const CHECKS: [&str; 11] = [
+const CHECKS: [&str; 12] = [
     "held-on-mfs-master",
     "vip-answers",
     "info-probe",
@@ -27,6 +28,7 @@ const CHECKS: [&str; 11] = [
     "data-intact",
     "vip-mac-moved",
     "metalogger-on-mfs-bak",
+    "failback",
 ];
 
 fn repo() -> PathBuf {
@@ -151,7 +153,7 @@ fn crash_of_mfs_master_moves_the_service_to_mfs_bak_without_losing_data() {
     guard.demo = Some(
         Command::new("bash")
             .arg(repo().join("scripts/lab.sh"))
-            .args(["demo", "--files", "12", "--summary"])
+            .args(["demo", "--files", "12", "--failback", "--summary"])
             .arg(&summary_path)
             .env("MFSHA_LAB_ID", &id)
             .env("MFSHA_LAB_TARGET", &target)
@@ -198,6 +200,11 @@ fn crash_of_mfs_master_moves_the_service_to_mfs_bak_without_losing_data() {
     assert!(
         resumed > 0.0 && resumed < MAX_TAKEOVER_SECONDS,
         "client I/O resumed {resumed} s after the crash"
+    );
+    let failback = seconds(&summary, "failback");
+    assert!(
+        failback > 0.0 && failback < MAX_TAKEOVER_SECONDS,
+        "group back on mfs-master {failback} s after its restart"
     );
     guard.passed = true;
 }
