@@ -134,7 +134,7 @@ fn seconds(summary: &Value, key: &str) -> f64 {
 }
 
 #[test]
-fn crash_of_mfs_master_moves_the_service_to_mfs_bak_without_losing_data() {
+fn crash_of_mfs_master_moves_the_service_to_mfs_bak_and_back_without_losing_data() {
     if !prerequisites_or_skip() {
         return;
     }
