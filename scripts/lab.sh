@@ -105,7 +105,7 @@ cmd_up() {
 
 mount_client() {
     inn mfs-client mkdir -p "$1"
-    inn mfs-client mfsmount "$1" -H "$VIP" -P 9421 >>"$LOGS/mfs-client/mfsmount.log" 2>&1
+    inn mfs-client timeout -s KILL 30 mfsmount "$1" -H "$VIP" -P 9421 >>"$LOGS/mfs-client/mfsmount.log" 2>&1
 }
 
 # Heartbeat's own view, through the agents: ResourceManager status runs each script's status.

@@ -24,7 +24,7 @@ demo_write_files() {
     inn mfs-client mkdir -p /mnt/mfs/lab
     for i in $(seq "$FILES"); do
         head -c $((256 * 1024 + i * 4099)) /dev/urandom >"$LAB/src/f$i"
-        inn mfs-client dd if="$LAB/src/f$i" of="/mnt/mfs/lab/f$i" bs=64k conv=fsync status=none && ok=$((ok + 1))
+        inn mfs-client timeout -s KILL 60 dd if="$LAB/src/f$i" of="/mnt/mfs/lab/f$i" bs=64k conv=fsync status=none && ok=$((ok + 1))
     done
     head -c 1M /dev/urandom >"$LAB/src/after-crash"
     WRITTEN=$ok
@@ -36,9 +36,9 @@ demo_read_back() {
     local i same=0
     if mount_client /mnt/mfs-after; then
         for i in $(seq "$FILES"); do
-            inn mfs-client cmp -s "$LAB/src/f$i" "/mnt/mfs-after/lab/f$i" && same=$((same + 1))
+            inn mfs-client timeout -s KILL 60 cmp -s "$LAB/src/f$i" "/mnt/mfs-after/lab/f$i" && same=$((same + 1))
         done
-        AFTER_CRASH_OK=$(verdict inn mfs-client cmp -s "$LAB/src/after-crash" /mnt/mfs-after/lab/after-crash)
+        AFTER_CRASH_OK=$(verdict inn mfs-client timeout -s KILL 60 cmp -s "$LAB/src/after-crash" /mnt/mfs-after/lab/after-crash)
     fi
     READ_BACK=$same
     check data-intact "$([ "$same" = "$FILES" ] && [ "$AFTER_CRASH_OK" = PASS ] && echo PASS || echo FAIL)" \
@@ -54,7 +54,7 @@ demo_failback() {
     cmd_restart mfs-master
     if wait_for 90 holds_all mfs-master; then T_FAILBACK=$(elapsed "$t0" "$(now)"); fi
     for i in $(seq "$FILES"); do
-        inn mfs-client cmp -s "$LAB/src/f$i" "/mnt/mfs/lab/f$i" && same=$((same + 1))
+        inn mfs-client timeout -s KILL 60 cmp -s "$LAB/src/f$i" "/mnt/mfs/lab/f$i" && same=$((same + 1))
     done
     inn mfs-client ping -c 1 -W 2 "$VIP" >/dev/null 2>&1 || true
     mac=$(client_vip_mac)
