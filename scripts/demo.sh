@@ -1,83 +1,27 @@
 #!/usr/bin/env bash
-# Shows drbd-status at work: builds it (release), then reads this machine's DRBD state when it
-# has the DRBD module loaded (/proc/drbd), otherwise the bundled samples in docs/samples/.
+# The main job of mfs-ha: the seed article's two-node failover, end to end, on this machine.
+# Installs what the lab needs (Debian packages; no service is started by the install), builds
+# the agents and drbd-sim, then runs `scripts/lab.sh demo`: heartbeat on mfs-master and mfs-bak
+# with the article's unchanged haresources line, a client writing to MooseFS through the VIP,
+# a crash of mfs-master, the takeover by mfs-bak, and the checks (docs/lab.md). Exits 0 only
+# when every check passed; everything the lab made is removed, its logs are kept.
 #
-#   bash scripts/demo.sh              live DRBD if present, else the samples
-#   bash scripts/demo.sh --samples    always the samples
+#   bash scripts/demo.sh [--failback] [--files N] [--summary FILE]   (as root, Debian 12)
+#
+# drbd-status alone, on this machine's DRBD or the bundled samples: scripts/drbd-status-demo.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
 . scripts/rust-env.sh
+. scripts/packages.sh
+
+LAB_PACKAGES=(heartbeat iproute2 util-linux mount e2fsprogs python3
+    moosefs-master moosefs-metalogger moosefs-chunkserver moosefs-client moosefs-cli)
+command -v cc >/dev/null || LAB_PACKAGES+=(gcc libc6-dev)
+
+[ "$(id -u)" -eq 0 ] || { echo "demo: run as root (the lab makes namespaces, mounts and loop devices)" >&2; exit 1; }
 require_cargo demo
-
-echo "==> cargo build --release -p drbd-status-cli"
-cargo build --release -q -p drbd-status-cli
-bin=${CARGO_TARGET_DIR:-$PWD/target}/release/drbd-status
-[ -x "$bin" ] || { echo "demo: $bin was not built" >&2; exit 1; }
-failures=0
-
-# Runs drbd-status with the given arguments, showing the command line, its output (first
-# $lines lines) and its exit code; sets $rc, and $empty when it printed nothing.
-run() {
-    local lines=$1
-    shift
-    printf '\n$ %s\n' "drbd-status${*:+ $*}"
-    rc=0
-    "$bin" "$@" >"$tmp/out" || rc=$?
-    head -n "$lines" "$tmp/out"
-    [ "$(wc -l <"$tmp/out")" -le "$lines" ] || echo "... (first $lines lines shown)"
-    empty=no
-    [ -s "$tmp/out" ] || { empty=yes; echo "(printed nothing)"; }
-}
-
-# Shows the exit code of the last run (with its monitoring meaning, if given) and counts a
-# failure when it printed nothing or exited non-zero without such a meaning.
-judge() {
-    local verdict=$1
-    if [ -n "$verdict" ]; then
-        echo "(exit $rc: $verdict)"
-    elif [ "$rc" -ne 0 ]; then
-        echo "(exit $rc)"
-        failures=$((failures + 1))
-        return
-    fi
-    [ "$empty" = no ] || failures=$((failures + 1))
-}
-
-# The three views of one status source (a file, or none for this machine's live state):
-# table, monitoring check, JSON.
-show() {
-    run 40 "$@"
-    judge ""
-    run 10 --check "$@"
-    case $rc in
-        0) judge OK ;; 1) judge WARNING ;; 2) judge CRITICAL ;; 3) judge UNKNOWN ;;
-        *) judge "" ;;
-    esac
-    run 20 --json "$@"
-    judge ""
-}
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-if [ "${1:-}" != "--samples" ] && [ -r "${DRBD_STATUS_PROC:-/proc/drbd}" ]; then
-    # Live mode: /proc/drbd, or drbdsetup status --json where it has no device state (DRBD 9).
-    echo "==> this machine has DRBD: drbd-status reads its live state"
-    show
-else
-    echo "==> no DRBD on this machine: showing the bundled samples (docs/samples/README.md)"
-    for sample in docs/samples/proc-drbd-8.4-mfs-master-resync.txt \
-                  docs/samples/proc-drbd-8.4-mfs-bak-resync.txt \
-                  docs/samples/drbdsetup-status-9-mfs-master.json; do
-        echo
-        echo "==> sample $sample"
-        show "$sample"
-    done
-fi
-
-if [ "$failures" -gt 0 ]; then
-    echo
-    echo "demo: $failures drbd-status invocation(s) failed" >&2
-    exit 1
-fi
+install_packages demo "${LAB_PACKAGES[@]}"
+echo "==> cargo build --release -p agents -p drbd-sim"
+cargo build --release -q -p agents -p drbd-sim
+target=${CARGO_TARGET_DIR:-$PWD/target}/release
+exec env MFSHA_LAB_TARGET="$target" bash scripts/lab.sh demo "$@"

@@ -7,57 +7,29 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/rust-env.sh
+. scripts/packages.sh
 
-# Debian packages the tests need, installed when missing. Add a package here with the tests that
-# need it (later: pacemaker, moosefs-*, iproute2, ...).
+# Debian packages the tests need, installed when missing (scripts/packages.sh). Add a package
+# here with the tests that need it.
 APT_PACKAGES=(
     resource-agents # ocf-tester, ra-api-1.dtd, metadata.rng: crates/ha-agent meta-data and OCF tests
     libxml2-utils   # xmllint: crates/ha-agent meta-data validation
     e2fsprogs       # mkfs.ext4: crates/drbd-sim root tests (a real ext4 on the simulated device)
     util-linux      # losetup, blockdev, unshare: crates/drbd-sim root tests
     mount           # mount, umount: crates/drbd-sim root tests
-    heartbeat       # /usr/share/heartbeat/ResourceManager: crates/agents system test (only the script
-                    # is run, with HA_RESOURCEDIR in a temp dir; the daemon is never started)
+    heartbeat       # /usr/share/heartbeat/ResourceManager: crates/agents system tests; the daemon
+                    # itself runs only inside the failover lab's namespaces (tests/tests/failover_lab.rs)
     iproute2        # ip netns, veth: crates/agents system tests (MooseFS and VIPaddr labs)
     moosefs-master moosefs-metalogger moosefs-chunkserver moosefs-client moosefs-cgiserv moosefs-cli
                     # real MooseFS 3.0: crates/agents mfsmaster system tests (daemons run in a
                     # network namespace the test made; the distro services never start)
+    python3         # a second process holding an fcntl lock (mfsmaster unit test); the lab's checks
 )
 # rustup brings rustc and cargo but links with the system C compiler.
 command -v cc >/dev/null || APT_PACKAGES+=(gcc libc6-dev)
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'test-all: %s\n' "$*" >&2; exit 1; }
-
-missing_packages() {
-    local pkg
-    for pkg in "$@"; do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
-            || printf '%s\n' "$pkg"
-    done
-}
-
-install_packages() {
-    [ "${#APT_PACKAGES[@]}" -gt 0 ] || return 0
-    command -v dpkg-query >/dev/null || die "not a Debian system: install ${APT_PACKAGES[*]} by hand"
-    local missing
-    mapfile -t missing < <(missing_packages "${APT_PACKAGES[@]}")
-    [ "${#missing[@]}" -gt 0 ] || return 0
-    [ "$(id -u)" -eq 0 ] || die "missing packages ${missing[*]}: run as root or 'apt-get install ${missing[*]}'"
-    say "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q
-    # No service may start on install (heartbeat's postinst would start its daemon): a
-    # temporary policy-rc.d refuses, unless the host has its own already.
-    local policy=/usr/sbin/policy-rc.d own_policy=
-    if [ ! -e "$policy" ]; then
-        printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1
-    fi
-    local rc=0
-    apt-get install -y -q --no-install-recommends "${missing[@]}" || rc=$?
-    [ -z "$own_policy" ] || rm -f "$policy"
-    return "$rc"
-}
 
 require_rust() {
     require_cargo test-all
@@ -88,7 +60,7 @@ run_tests() {
 }
 
 require_rust
-install_packages
+install_packages test-all "${APT_PACKAGES[@]}"
 say "$(cargo --version), $(rustc --version)"
 
 say "cargo fmt --all -- --check"
