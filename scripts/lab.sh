@@ -64,6 +64,8 @@ cmd_up() {
         ln -f "$(readlink -f "$target/$b")" "$LAB/target/$b" 2>/dev/null || cp "$target/$b" "$LAB/target/$b"
     done
     target=$LAB/target
+    # the installer too: the checkout itself may live under /tmp, which the boxes do not see
+    cp "$REPO/scripts/install.sh" "$LAB/install.sh"
     ln -s "$target/drbd-sim" "$LAB/bin/drbd-sim"
     export PATH="$LAB/bin:$PATH"
     say "DRBD r0 (drbd-sim, $SIM), ext4 with /usr/local/mfs/{etc,var/mfs}"
@@ -74,7 +76,7 @@ cmd_up() {
     for node in "${NODES[@]}"; do
         start_box "$node" node
         write_node_config "$node"
-        inn "$node" bash "$REPO/scripts/install.sh" --root / --target "$target" --as-ipaddr >>"$LOGS/$node/install.log"
+        inn "$node" bash "$LAB/install.sh" --root / --target "$target" --as-ipaddr >>"$LOGS/$node/install.log"
         inn "$node" cp -r "$LAB/$node/conf/." /etc/ha.d/
         inn "$node" chmod 600 /etc/ha.d/authkeys
     done

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use common::moosefs::mfs_bin;
-use common::{agent_bin, root_or_skip, text, user_ids};
+use common::{agent_bin, install_executable, root_or_skip, text, user_ids};
 
 const RA_DIR: &str = "/usr/share/resource-agents";
 
@@ -45,11 +45,9 @@ fn metadata_as_nobody(bin: &Path, name: &str) -> String {
         .tempdir()
         .unwrap_or_else(|e| panic!("tempdir: {e}"));
     let agent = dir.path().join(name);
-    assert!(std::fs::copy(bin, &agent).is_ok());
-    for path in [dir.path(), agent.as_path()] {
-        let set = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));
-        assert!(set.is_ok(), "chmod {}: {set:?}", path.display());
-    }
+    install_executable(bin, &agent);
+    let set = std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755));
+    assert!(set.is_ok(), "chmod {}: {set:?}", dir.path().display());
     let (uid, gid) = user_ids("nobody", "every Debian system has it");
     let out = Command::new(&agent)
         .arg("meta-data")

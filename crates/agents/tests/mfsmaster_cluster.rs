@@ -261,7 +261,7 @@ fn heartbeat_resource_manager_reads_the_master_status() {
     let lab = MfsLab::new("hbrm", true);
     let resdir = lab.path("resource.d");
     assert!(std::fs::create_dir_all(&resdir).is_ok());
-    assert!(std::fs::copy(common::moosefs::mfs_bin(), resdir.join("mfsmaster")).is_ok());
+    common::install_executable(&common::moosefs::mfs_bin(), &resdir.join("mfsmaster"));
     let resource = format!("mfsmaster::{}", lab.config().display());
     let rm_status = || {
         let mut cmd = lab.ns.cmd(rm, &["status", &resource]);

@@ -296,7 +296,7 @@ fn heartbeat_resource_manager_honours_the_status() {
     let lab = Lab::new();
     let resdir = lab.path("resource.d");
     assert!(std::fs::create_dir_all(&resdir).is_ok());
-    assert!(std::fs::copy(common::agent_bin(), resdir.join("Initdrbd")).is_ok());
+    common::install_executable(&common::agent_bin(), &resdir.join("Initdrbd"));
     let resource = format!(
         "Initdrbd::r0::{}::{}",
         lab.device("alpha"),

@@ -319,7 +319,7 @@ fn installed_as_ipaddr_it_serves_heartbeats_bare_ip() {
     let resdir = lab.path("resource.d");
     assert!(std::fs::create_dir_all(&resdir).is_ok());
     let ipaddr = resdir.join("IPaddr");
-    assert!(std::fs::copy(vip_bin(), &ipaddr).is_ok());
+    common::install_executable(&vip_bin(), &ipaddr);
     let rm_status = |resource: &str| -> Option<i32> {
         let mut cmd: Command = lab.cmd_as(std::path::Path::new(rm), &["status", resource], &[]);
         cmd.env("HA_RESOURCEDIR", &resdir);

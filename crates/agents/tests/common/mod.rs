@@ -24,6 +24,24 @@ pub fn is_root() -> bool {
         .unwrap_or(false)
 }
 
+/// Copies an executable (mode 755) by running `install`: a copy written by this process would
+/// hold a write descriptor that a child forked meanwhile by another test thread inherits until
+/// its exec, and executing the copy then fails with ETXTBSY ("Text file busy").
+pub fn install_executable(from: &Path, to: &Path) {
+    let out = Command::new("install")
+        .arg("-m")
+        .arg("755")
+        .arg(from)
+        .arg(to)
+        .output();
+    assert!(
+        out.as_ref().is_ok_and(|o| o.status.success()),
+        "install {} {}: {out:?}",
+        from.display(),
+        to.display()
+    );
+}
+
 /// A user's uid and gid from /etc/passwd; panics with `hint` when there is no such user.
 pub fn user_ids(user: &str, hint: &str) -> (u32, u32) {
     let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
