@@ -16,18 +16,6 @@ fn has_addr(lab: &VipLab, nic: &str, cidr: &str) -> bool {
     VipLab::addrs(&lab.a, nic).contains(&format!(" {cidr} "))
 }
 
-fn ci_requires(path: &str, package: &str) -> bool {
-    if std::path::Path::new(path).exists() {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{path} is missing under CI=true: apt-get install -y {package}"
-    );
-    eprintln!("skipped: {path} not installed (apt-get install -y {package})");
-    false
-}
-
 #[test]
 fn start_status_stop_with_label_removes_only_the_vip() {
     if !root_or_skip("start_status_stop_with_label_removes_only_the_vip") {
@@ -267,7 +255,7 @@ fn passes_ocf_tester_in_a_namespace() {
         return;
     }
     let tester = "/usr/sbin/ocf-tester";
-    if !ci_requires(tester, "resource-agents libxml2-utils") {
+    if !common::installed_or_skip(tester, "resource-agents libxml2-utils") {
         return;
     }
     let lab = VipLab::new();
@@ -312,7 +300,7 @@ fn installed_as_ipaddr_it_serves_heartbeats_bare_ip() {
         return;
     }
     let rm = "/usr/share/heartbeat/ResourceManager";
-    if !ci_requires(rm, "heartbeat") {
+    if !common::installed_or_skip(rm, "heartbeat") {
         return;
     }
     let lab = VipLab::new();

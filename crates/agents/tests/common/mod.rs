@@ -59,6 +59,20 @@ pub fn user_ids(user: &str, hint: &str) -> (u32, u32) {
         .unwrap_or_else(|| panic!("no user {user} in /etc/passwd ({hint})"))
 }
 
+/// True when `path` exists; otherwise the test is skipped with the install hint, or fails
+/// under CI=true (CI installs every package the tests need).
+pub fn installed_or_skip(path: &str, package: &str) -> bool {
+    if Path::new(path).exists() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{path} is missing under CI=true: apt-get install -y {package}"
+    );
+    eprintln!("skipped: {path} not installed (apt-get install -y {package})");
+    false
+}
+
 /// True when the test may run; panics under CI=true without root.
 pub fn root_or_skip(test: &str) -> bool {
     if is_root() {
