@@ -264,22 +264,7 @@ fn open_capture(ns_path: &Path, nic: &str, ethertype: u16) -> Result<OwnedFd, St
     if rc != 0 {
         return Err(format!("bind: {}", std::io::Error::last_os_error()));
     }
-    let tv = libc::timeval {
-        tv_sec: 0,
-        tv_usec: 50_000,
-    };
-    // SAFETY: `tv` lives across the call.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVTIMEO,
-            (&tv as *const libc::timeval).cast(),
-            std::mem::size_of::<libc::timeval>() as u32,
-        )
-    };
-    if rc != 0 {
-        return Err(format!("SO_RCVTIMEO: {}", std::io::Error::last_os_error()));
-    }
+    agents::vipaddr::netlink::set_recv_timeout(&fd, Duration::from_millis(50))
+        .map_err(|e| e.to_string())?;
     Ok(fd)
 }
