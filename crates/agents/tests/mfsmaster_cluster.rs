@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::heartbeat::{ResourceDir, RESOURCE_MANAGER};
 use common::moosefs::{all, code, moosefs_or_skip, stdout, MfsLab};
 use common::text;
 
@@ -240,21 +241,20 @@ fn heartbeat_resource_manager_reads_the_master_status() {
     if !moosefs_or_skip("heartbeat_resource_manager_reads_the_master_status") {
         return;
     }
-    let rm = "/usr/share/heartbeat/ResourceManager";
-    if !common::installed_or_skip(rm, "heartbeat") {
-        return;
-    }
     let lab = MfsLab::new("hbrm", true);
-    let resdir = lab.path("resource.d");
-    assert!(std::fs::create_dir_all(&resdir).is_ok());
-    common::install_executable(&common::moosefs::mfs_bin(), &resdir.join("mfsmaster"));
+    let Some(resdir) = ResourceDir::with_agent(
+        lab.path("resource.d"),
+        &common::moosefs::mfs_bin(),
+        "mfsmaster",
+    ) else {
+        return;
+    };
     let resource = format!("mfsmaster::{}", lab.config().display());
     let rm_status = || {
-        let mut cmd = lab.ns.cmd(rm, &["status", &resource]);
+        let mut cmd = lab.ns.cmd(RESOURCE_MANAGER, &["status", &resource]);
         lab.agent_env(&mut cmd);
-        cmd.env("HA_RESOURCEDIR", &resdir)
-            .env("OCF_RESKEY_mount_point", lab.mount_point());
-        cmd.output().unwrap_or_else(|e| panic!("{rm}: {e}"))
+        cmd.env("OCF_RESKEY_mount_point", lab.mount_point());
+        resdir.run(cmd)
     };
     assert_eq!(code(&rm_status()), Some(3), "stopped");
     assert_eq!(code(&lab.agent("start", &[])), Some(0));

@@ -5,6 +5,7 @@ mod common;
 
 use std::process::Command;
 
+use common::heartbeat::{ResourceDir, RESOURCE_MANAGER};
 use common::{root_or_skip, text, Lab};
 
 fn status_line(out: &std::process::Output) -> String {
@@ -279,28 +280,22 @@ fn heartbeat_resource_manager_honours_the_status() {
     if !root_or_skip("heartbeat_resource_manager_honours_the_status") {
         return;
     }
-    let rm = "/usr/share/heartbeat/ResourceManager";
-    if !common::installed_or_skip(rm, "heartbeat") {
-        return;
-    }
     let lab = Lab::new();
-    let resdir = lab.path("resource.d");
-    assert!(std::fs::create_dir_all(&resdir).is_ok());
-    common::install_executable(&common::agent_bin(), &resdir.join("Initdrbd"));
+    let Some(resdir) =
+        ResourceDir::with_agent(lab.path("resource.d"), &common::agent_bin(), "Initdrbd")
+    else {
+        return;
+    };
     let resource = format!(
         "Initdrbd::r0::{}::{}",
         lab.device("alpha"),
         lab.mnt("alpha")
     );
     let rm_status = || {
-        let mut cmd = Command::new(rm);
+        let mut cmd = Command::new(RESOURCE_MANAGER);
         cmd.args(["status", &resource]);
         lab.agent_env(&mut cmd, "alpha");
-        cmd.env("HA_RESOURCEDIR", &resdir);
-        match cmd.output() {
-            Ok(o) => o,
-            Err(e) => panic!("{rm} status {resource}: {e}"),
-        }
+        resdir.run(cmd)
     };
     let out = rm_status();
     assert_eq!(out.status.code(), Some(3), "stopped: {out:?}");

@@ -3,8 +3,10 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
+use common::heartbeat::{ResourceDir, RESOURCE_MANAGER};
 use common::vip::{vip_bin, VipLab, VIP, VIP6};
 use common::{root_or_skip, text};
 
@@ -299,22 +301,14 @@ fn installed_as_ipaddr_it_serves_heartbeats_bare_ip() {
     if !root_or_skip("installed_as_ipaddr_it_serves_heartbeats_bare_ip") {
         return;
     }
-    let rm = "/usr/share/heartbeat/ResourceManager";
-    if !common::installed_or_skip(rm, "heartbeat") {
-        return;
-    }
     let lab = VipLab::new();
-    let resdir = lab.path("resource.d");
-    assert!(std::fs::create_dir_all(&resdir).is_ok());
-    let ipaddr = resdir.join("IPaddr");
-    common::install_executable(&vip_bin(), &ipaddr);
+    let Some(resdir) = ResourceDir::with_agent(lab.path("resource.d"), &vip_bin(), "IPaddr") else {
+        return;
+    };
+    let ipaddr = resdir.path("IPaddr");
     let rm_status = |resource: &str| -> Option<i32> {
-        let mut cmd: Command = lab.cmd_as(std::path::Path::new(rm), &["status", resource], &[]);
-        cmd.env("HA_RESOURCEDIR", &resdir);
-        match cmd.output() {
-            Ok(o) => o.status.code(),
-            Err(e) => panic!("{rm} status {resource}: {e}"),
-        }
+        let cmd = lab.cmd_as(Path::new(RESOURCE_MANAGER), &["status", resource], &[]);
+        resdir.run(cmd).status.code()
     };
     assert_eq!(rm_status(VIP), Some(3));
     // Exactly what ResourceManager's doscript runs for the bare IP: `$spath $arg "$2"`.

@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+pub mod heartbeat;
 pub mod moosefs;
 pub mod netns;
 pub mod vip;
