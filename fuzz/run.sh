@@ -10,7 +10,8 @@ cd "$(dirname "$0")"
 seconds=${1:-20}
 shift || true
 targets=("$@")
-[ "${#targets[@]}" -gt 0 ] || targets=(proc_drbd status_text status_json events2 detect_any)
+[ "${#targets[@]}" -gt 0 ] || targets=(proc_drbd status_text status_json events2 detect_any
+    mfs_answers netlink mountinfo heartbeat_config drbd_conf)
 
 export RUSTC_BOOTSTRAP=1
 bash seed.sh

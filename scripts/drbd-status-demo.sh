@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-. scripts/rust-env.sh
+. scripts/lib/rust-env.sh
 require_cargo drbd-status-demo
 
 echo "==> cargo build --release -p drbd-status-cli"

@@ -1,18 +1,36 @@
 #!/usr/bin/env bash
 # The seed article's two-node MooseFS failover, on one machine (docs/lab.md).
 #
-#   scripts/lab.sh up                 build the lab and start heartbeat on both nodes
+#   scripts/lab.sh up [--installed]   build the lab and start heartbeat on both nodes
 #   scripts/lab.sh status             who holds what: heartbeat, agents, DRBD, VIP, client
 #   scripts/lab.sh failover [crash|standby]   crash (default) or hb_standby the active node
 #   scripts/lab.sh restart NODE       boot a crashed node again (mfs-master: the group fails back)
 #   scripts/lab.sh enter NODE [CMD]   a shell (or CMD) inside mfs-master, mfs-bak or mfs-client
 #   scripts/lab.sh down               tear everything down (idempotent; logs are kept)
-#   scripts/lab.sh demo [--summary FILE] [--files N] [--failback]
+#   scripts/lab.sh demo [--summary FILE] [--files N] [--failback] [--installed]
 #                                     up, write, crash mfs-master, wait for mfs-bak, verify, down
 #                                     (--failback: then restart mfs-master and verify the failback)
+#   scripts/lab.sh watchdog [--summary FILE] [--keep]
+#                                     up, then the resource watchdog's scenarios (docs/watchdog.md):
+#                                     kill -9 and SIGSTOP of mfsmaster restarted in place, a third
+#                                     failure handed to mfs-bak; down (--keep: leave the lab up)
+#   scripts/lab.sh campaign [--rounds N] [--faults LIST] [--summary FILE] [--fencing on|off]
+#                                     up, a client writer, N rounds of faults with failback in
+#                                     between, read-back through a fresh mount, down; one summary
+#                                     line last (faults: crash,standby,master-kill,master-hang,
+#                                     mount-lost,busy-stop,hb-link,partition)
+#   scripts/lab.sh power off|on|status NODE   the fence device: power a node's box off or on
+#   --stack pacemaker (or MFSHA_LAB_STACK=pacemaker), before the command: the same boxes with
+#                corosync + Pacemaker instead of heartbeat, fencing on, the crmsh block of
+#                docs/pacemaker.md loaded ("The Pacemaker lab"); failover crash|standby|
+#                master-kill|master-hang|late-drbd; scenarios [--summary FILE] [--only LIST]
+#                [--keep] runs them all on one bring-up; crm-config prints the loaded block
+#   --installed: the nodes run the agents of the installed Debian packages mfs-ha and
+#                mfs-ha-ipaddr (scripts/packaging/build-deb.sh; dpkg -i) instead of scripts/install.sh
 #
+# Environment: MFSHA_LAB_FENCING=on makes `up` fence (STONITH + DRBD fence-peer; docs/lab.md).
 # Environment: MFSHA_LAB_ID (default "lab": namespaces mfsha-lab-*, directory /tmp/mfsha-lab),
-# MFSHA_LAB_TARGET (directory holding Initdrbd, mfsmaster, VIPaddr, drbd-sim; default the newer
+# MFSHA_LAB_TARGET (directory holding Initdrbd, mfsmaster, VIPaddr, mfs-ha-watchdog, drbd-sim, mfs-ha; default the newer
 # of target/debug and target/release, built when missing).
 set -euo pipefail
 
@@ -34,6 +52,7 @@ SWITCH=$P-sw
 CHUNKSERVERS=2
 METALOGGER_DIR=/var/lib/mfs-metalogger
 SAVED_PATH=/usr/sbin:/usr/bin:/sbin:/bin
+LAB_BINARIES="Initdrbd mfsmaster VIPaddr mfs-ha-watchdog drbd-sim mfs-ha"
 
 say() { printf '%s lab: %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 die() {
@@ -43,7 +62,20 @@ die() {
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
-for part in boxes config demo; do
+# The cluster stack: heartbeat (the default) or pacemaker. A lab that is up remembers its stack,
+# so `power`, `status`, `restart` and `down` (the fence device calls `power`) find it alone.
+STACK=${MFSHA_LAB_STACK:-}
+if [ "${1:-}" = --stack ]; then
+    STACK=${2:-}
+    shift 2 || true
+fi
+[ -n "$STACK" ] || STACK=$(cat "$LAB/stack" 2>/dev/null || echo heartbeat)
+case $STACK in heartbeat | pacemaker) ;; *) echo "lab.sh: --stack must be heartbeat or pacemaker, not '$STACK'" >&2 && exit 2 ;; esac
+
+LAB_FENCING=${MFSHA_LAB_FENCING:-off}
+case $LAB_FENCING in on | off) ;; *) echo "lab.sh: MFSHA_LAB_FENCING must be on or off, not '$LAB_FENCING'" >&2 && exit 2 ;; esac
+
+for part in boxes config demo watchdog fencing campaign pacemaker; do
     # shellcheck source=/dev/null
     . "$REPO/scripts/lab/$part.sh"
 done
@@ -53,6 +85,7 @@ done
 cmd_up() {
     preflight
     [ ! -e "$LAB" ] || die "$LAB exists: the lab is up or half up (scripts/lab.sh down first)"
+    [ "$INSTALLED" = no ] || use_installed_packages
     local target box node i
     target=$(find_target)
     rm -rf "$LOGS"
@@ -60,14 +93,25 @@ cmd_up() {
     for box in "${BOXES[@]}"; do mkdir -p "$LOGS/$box" "$LAB/$box"; done
     # the binaries inside the lab directory: the boxes have a private /tmp and must see them
     mkdir -p "$LAB/target"
-    for b in Initdrbd mfsmaster VIPaddr drbd-sim; do
+    for b in $LAB_BINARIES; do
         ln -f "$(readlink -f "$target/$b")" "$LAB/target/$b" 2>/dev/null || cp "$target/$b" "$LAB/target/$b"
     done
+    # --installed: the packaged mfs-ha (the demo's timeline) instead of a built one
+    [ "$INSTALLED" = no ] || ln -sfn /usr/bin/mfs-ha "$LAB/target/mfs-ha"
     target=$LAB/target
     # the installer too: the checkout itself may live under /tmp, which the boxes do not see
     cp "$REPO/scripts/install.sh" "$LAB/install.sh"
     ln -s "$target/drbd-sim" "$LAB/bin/drbd-sim"
     export PATH="$LAB/bin:$PATH"
+    echo "$LAB_FENCING" >"$LAB/fencing"
+    echo "$STACK" >"$LAB/stack"
+    if [ "$STACK" = pacemaker ]; then
+        pcmk_prepare
+    elif [ "$LAB_FENCING" = on ]; then
+        say "fencing: a fence device outside the nodes ($LAB/$FENCE_SOCKET_NAME), heartbeat STONITH, DRBD fence-peer"
+        write_fencing_files
+        start_fence_device
+    fi
     say "DRBD r0 (drbd-sim, $SIM), ext4 with /usr/local/mfs/{etc,var/mfs}"
     prepare_drbd
     say "network: switch $SWITCH (br-svc 192.168.8.0/24, br-hb 192.168.125.0/24), boxes ${BOXES[*]}"
@@ -76,17 +120,27 @@ cmd_up() {
     for node in "${NODES[@]}"; do
         start_box "$node" node
         write_node_config "$node"
-        inn "$node" bash "$LAB/install.sh" --root / --target "$target" --as-ipaddr >>"$LOGS/$node/install.log"
+        if [ "$INSTALLED" = yes ]; then
+            echo "agents: installed packages $(dpkg-query -W -f='${Package} ${Version}  ' mfs-ha mfs-ha-ipaddr)" >>"$LOGS/$node/install.log"
+        else
+            inn "$node" bash "$LAB/install.sh" --root / --target "$target" --as-ipaddr >>"$LOGS/$node/install.log"
+        fi
         inn "$node" cp -r "$LAB/$node/conf/." /etc/ha.d/
         inn "$node" chmod 600 /etc/ha.d/authkeys
+        [ "$STACK" = heartbeat ] || pcmk_install_node "$node"
+        [ "$LAB_FENCING" = off ] || [ "$STACK" = pacemaker ] || install_stonith_plugin "$node"
     done
     start_box mfs-client client
     write_client_config
-    say "heartbeat on ${NODES[*]} (haresources: $HARESOURCES)"
-    for node in "${NODES[@]}"; do
-        inn "$node" /usr/libexec/heartbeat/heartbeat >>"$LOGS/$node/heartbeat-start.log" 2>&1 ||
-            die "heartbeat did not start on $node (see $LOGS/$node/heartbeat-start.log)"
-    done
+    if [ "$STACK" = pacemaker ]; then
+        pcmk_start_cluster
+    else
+        say "heartbeat on ${NODES[*]} (haresources: $HARESOURCES)"
+        for node in "${NODES[@]}"; do
+            inn "$node" /usr/libexec/heartbeat/heartbeat >>"$LOGS/$node/heartbeat-start.log" 2>&1 ||
+                die "heartbeat did not start on $node (see $LOGS/$node/heartbeat-start.log)"
+        done
+    fi
     say "chunkservers in mfs-client (master $VIP)"
     for i in $(seq "$CHUNKSERVERS"); do
         inn mfs-client mkdir -p "/mnt/hdd$i" "/var/lib/mfs/cs$i"
@@ -95,7 +149,7 @@ cmd_up() {
         inn mfs-client mfschunkserver -c "$LAB/mfs-client/conf/cs$i.cfg" start >>"$LOGS/mfs-client/chunkserver$i.log" 2>&1
     done
     say "waiting for mfs-master to hold Initdrbd, mfsmaster and $VIP (up to 60 s)"
-    wait_for 60 holds_all mfs-master || die "mfs-master did not take its resources within 60 s (see $LOGS/mfs-master/ha.log)"
+    wait_for 60 holds_all mfs-master || die "mfs-master did not take its resources within 60 s (see $LOGS/mfs-master/$([ "$STACK" = heartbeat ] && echo ha || echo pacemaker).log)"
     wait_for 30 chunkservers_registered || die "the chunkservers did not register with the master within 30 s"
     mount_client /mnt/mfs || die "mfsmount of $VIP failed (see $LOGS/mfs-client/mfsmount.log)"
     say "metalogger on mfs-bak (started by the agent, by hand: the seed runs it outside heartbeat)"
@@ -112,7 +166,13 @@ mount_client() {
 
 # Heartbeat's own view, through the agents: ResourceManager status runs each script's status.
 rsc_running() { inn "$1" /usr/share/heartbeat/ResourceManager status "$2"; }
-holds_all() { rsc_running "$1" Initdrbd && rsc_running "$1" mfsmaster && rsc_running "$1" "$VIP"; }
+holds_all() {
+    if [ "$STACK" = pacemaker ]; then
+        pcmk_holds_all "$1"
+    else
+        rsc_running "$1" Initdrbd && rsc_running "$1" mfsmaster && rsc_running "$1" "$VIP"
+    fi
+}
 # The agent's level-10 monitor: an INFO request answered by the master.
 master_answers() {
     inn "$1" env OCF_RESOURCE_INSTANCE=lab OCF_CHECK_LEVEL=10 /usr/lib/ocf/resource.d/mfs-ha/mfsmaster monitor
@@ -150,6 +210,7 @@ cmd_down() {
     local box loop
     mkdir -p "$LOGS"
     stop_neigh_monitor
+    stop_fence_device
     for box in "${BOXES[@]}"; do kill_box "$box"; done
     for box in "${BOXES[@]}"; do
         if [ -d "$LAB/$box/state/flight" ]; then
@@ -158,13 +219,21 @@ cmd_down() {
     done
     if [ -d "$SIM" ]; then
         cp -a "$SIM/state.json" "$LOGS/drbd-state.json" 2>/dev/null || true
+        for box in "${NODES[@]}"; do
+            cp -a "$SIM/$box/kernel.log" "$LOGS/$box/drbd-kernel.log" 2>/dev/null || true
+        done
         mountpoint -q "$LAB/prep" 2>/dev/null && umount "$LAB/prep"
+        # The image's identity, taken before destroy deletes it: a loop device set up inside a
+        # box that has since died still backs the deleted file, and only its inode finds it.
+        local image
+        image=$(stat -c '%i %Hd:%Ld' "$SIM/r0.img" 2>/dev/null || true)
         # the ext4 mounts die with the boxes' mount namespaces; retry while the kernel lets go
         for _ in $(seq 20); do
             DRBD_SIM_DIR=$SIM "$LAB/bin/drbd-sim" destroy >>"$LOGS/down.log" 2>&1 && break
             sleep 0.5
         done
-        for loop in $(losetup -j "$SIM/r0.img" 2>/dev/null | cut -d: -f1); do
+        [ -z "$image" ] || for loop in $(losetup -l -n -O NAME,BACK-INO,BACK-MAJ:MIN 2>/dev/null |
+            awk -v ino="${image% *}" -v dev="${image#* }" '$2 == ino && $3 == dev { print $1 }'); do
             say "warning: $loop still backs the lab image; detaching"
             losetup -d "$loop" || true
         done
@@ -195,8 +264,13 @@ cmd_restart() {
     DRBD_SIM_DIR=$SIM DRBD_SIM_NODE=$node "$LAB/bin/drbdadm" up r0 >>"$LOGS/failover.log" 2>&1 ||
         die "drbd-sim could not bring $node's r0 up (see $LOGS/failover.log)"
     start_box "$node" node
-    inn "$node" /usr/libexec/heartbeat/heartbeat >>"$LOGS/$node/heartbeat-start.log" 2>&1 ||
-        die "heartbeat did not start on $node (see $LOGS/$node/heartbeat-start.log)"
+    if [ "$STACK" = pacemaker ]; then
+        pcmk_start_node "$node"
+        pcmk_after_resync "$node"
+    else
+        inn "$node" /usr/libexec/heartbeat/heartbeat >>"$LOGS/$node/heartbeat-start.log" 2>&1 ||
+            die "heartbeat did not start on $node (see $LOGS/$node/heartbeat-start.log)"
+    fi
     say "$node booted: $(grep -o 'cs:[^ ]* ro:[^ ]* ds:[^ ]*' "$SIM/$node/proc_drbd")"
 }
 
@@ -215,6 +289,10 @@ cmd_status() {
     local node box r word
     [ -d "$LAB" ] || {
         echo "lab is down"
+        return 0
+    }
+    [ "$STACK" = heartbeat ] || {
+        pcmk_status
         return 0
     }
     for node in "${NODES[@]}"; do
@@ -254,14 +332,27 @@ crash_node() {
     # and starts a new data generation, which makes its return a split brain. Retried while the
     # kernel still releases the dead node's mount of the device.
     local _
-    for _ in $(seq 50); do
-        DRBD_SIM_DIR=$SIM DRBD_SIM_NODE=$node "$LAB/bin/drbdadm" down r0 >>"$LOGS/failover.log" 2>&1 && return 0
+    local deadline=$(($(date +%s) + 20))
+    while [ "$(date +%s)" -lt "$deadline" ]; do
+        DRBD_SIM_DIR=$SIM DRBD_SIM_NODE=$node timeout -s KILL 10 "$LAB/bin/drbdadm" down r0 >>"$LOGS/failover.log" 2>&1 && return 0
         sleep 0.2
+    done
+    # who still has the device mounted (a mount namespace kept alive by some process)
+    local maj_min p
+    maj_min=$(stat -L -c '%t:%T' "$SIM/$node/dev/drbd1" 2>/dev/null || true)
+    for p in /proc/[0-9]*; do
+        if grep -q " $((16#${maj_min%%:*})):$((16#${maj_min##*:})) " "$p/mountinfo" 2>/dev/null; then
+            echo "holder of $node's device: ${p#/proc/} $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" >>"$LOGS/failover.log"
+        fi
     done
     die "drbd-sim could not take $node's r0 down (see $LOGS/failover.log)"
 }
 
 cmd_failover() {
+    [ "$STACK" = heartbeat ] || {
+        pcmk_failover "$@"
+        return
+    }
     local how=${1:-crash} node peer t0
     node=$(active_node)
     [ -n "$node" ] || die "no node runs mfsmaster: nothing to fail over (scripts/lab.sh status)"
@@ -278,8 +369,19 @@ cmd_failover() {
     say "$peer serves after $(elapsed "$t0" "$(now)") s"
 }
 
+case $STACK:${1:-} in pacemaker:demo | pacemaker:watchdog | pacemaker:campaign)
+    die "$1 is the Heartbeat lab's; with --stack pacemaker: up, status, failover, scenarios, restart, power, enter, down"
+    ;;
+esac
 case ${1:-} in
-up) cmd_up ;;
+up)
+    case ${2:-} in
+    "") ;;
+    --installed) INSTALLED=yes ;;
+    *) die "up: unknown argument '$2'" ;;
+    esac
+    cmd_up
+    ;;
 down) cmd_down ;;
 status) cmd_status ;;
 failover) cmd_failover "${@:2}" ;;
@@ -291,5 +393,10 @@ enter)
     inn "$box" "$@"
     ;;
 demo) cmd_demo "${@:2}" ;;
-*) sed -n '2,17s/^# \{0,1\}//p' "$0" && exit 2 ;;
+campaign) cmd_campaign "${@:2}" ;;
+power) cmd_power "${@:2}" ;;
+watchdog) cmd_watchdog "${@:2}" ;;
+scenarios) cmd_pcmk_scenarios "${@:2}" ;;
+crm-config) pcmk_config_block "${2:-crmsh}" ;;
+*) sed -n '2,37s/^# \{0,1\}//p' "$0" && exit 2 ;;
 esac

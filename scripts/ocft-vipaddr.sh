@@ -9,7 +9,7 @@
 # keeps its cases under /var/lib/resource-agents/ocft; the script removes what it made there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/rust-env.sh
+. scripts/lib/rust-env.sh
 
 die() { printf 'ocft-vipaddr: %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces)"

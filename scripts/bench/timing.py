@@ -1,11 +1,11 @@
-"""Timing harness shared by scripts/bench-*.sh: wall time per call and processes started per
+"""Timing harness shared by scripts/bench/*.sh: wall time per call and processes started per
 call (strace -f), commands taking turns so that machine load hits them alike.
 
 As a program (the monitor-style benchmarks):
     python3 timing.py N LISTING [--ratio 'STOCK|OURS' ...]
 LISTING has one command per line, `name|ENV=V ENV2=V2|argv words` (`-` for no extra env).
 Each command is called 5 times to warm up, then N times in turn; every call must exit 0.
-As a module (bench-vipaddr.sh's start/stop cycles): import it and use the functions below.
+As a module (bench/vipaddr.sh's start/stop cycles): import it and use the functions below.
 """
 import os
 import re

@@ -38,7 +38,7 @@ write_box_init() {
     cat >"$LAB/box-init.sh" <<'EOF'
 #!/bin/bash
 set -eu
-box=$1 dir=$2/$1 kind=$3 logs=$4
+box=$1 dir=$2/$1 kind=$3 logs=$4 stack=${5:-heartbeat}
 hostname "$box"
 mount -t tmpfs -o mode=755 tmpfs /run
 # a private /tmp (mfsmaster writes /tmp/metadata.mfs.emergency), keeping the lab's directories
@@ -61,6 +61,17 @@ if [ "$kind" = node ]; then
     mount -t overlay overlay -o "lowerdir=/etc/ha.d,upperdir=$dir/etc-ha.d,workdir=$dir/etc-ha.d.work" /etc/ha.d
     mount -t overlay overlay -o "lowerdir=/usr/lib,upperdir=$dir/usr-lib,workdir=$dir/usr-lib.work" /usr/lib
     mount -t tmpfs -o mode=755 tmpfs /usr/local && mkdir -p /usr/local/mfs
+    if [ "$stack" = pacemaker ]; then
+        # corosync + Pacemaker: private IPC buffers (libqb), the node's own CIB (kept across a
+        # reboot, like a disk), /usr/sbin writable for the fence agent (the fencer's directory)
+        mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+        mkdir -p /var/lib/pacemaker /var/lib/corosync /run/crm
+        mount --bind "$dir/varlib-pacemaker" /var/lib/pacemaker
+        chown hacluster:haclient /run/crm && chmod 750 /run/crm
+        mount -t overlay overlay -o "lowerdir=/usr/sbin,upperdir=$dir/usr-sbin,workdir=$dir/usr-sbin.work" /usr/sbin
+        # the node names resolve to the cluster link (crmsh checks a node it acts on is reachable)
+        mount --bind "$2/hosts" /etc/hosts
+    fi
     # heartbeat's last resort after a failed stop is reboot -nf: it must only log here.
     mount --bind "$2/fake-reboot" "$(readlink -f /sbin/reboot)"
 fi
@@ -79,6 +90,10 @@ start_box() {
     local box=$1 kind=$2 dir=$LAB/$1 pid=
     mkdir -p "$dir/state" "$dir/etc-ha.d" "$dir/etc-ha.d.work" "$dir/usr-lib" "$dir/usr-lib.work"
     rm -f "$dir/ready"
+    if [ "$kind" = node ] && [ "$STACK" = pacemaker ] && [ ! -d "$dir/varlib-pacemaker" ]; then
+        mkdir -p "$dir"/varlib-pacemaker/{cib,pengine,blackbox,cores} "$dir/usr-sbin" "$dir/usr-sbin.work"
+        chown -R hacluster:haclient "$dir/varlib-pacemaker" && chmod 750 "$dir"/varlib-pacemaker/*
+    fi
     if [ "$kind" = node ] && [ ! -d "$dir/varlib-heartbeat" ]; then
         # heartbeat's own state, without the identity files (two nodes must not share hb_uuid)
         mkdir -p "$dir/varlib-heartbeat"
@@ -86,7 +101,7 @@ start_box() {
         rm -f "$dir"/varlib-heartbeat/{hb_uuid,hb_generation,hostcache,delhostcache}
     fi
     setsid ip netns exec "${NETNS[$box]}" unshare --pid --fork --mount-proc --mount --uts \
-        --propagation private "$LAB/box-init.sh" "$box" "$LAB" "$kind" "$LOGS" \
+        --propagation private "$LAB/box-init.sh" "$box" "$LAB" "$kind" "$LOGS" "$STACK" \
         </dev/null >>"$LOGS/$box/box.log" 2>&1 &
     echo $! >"$dir/unshare.pid"
     for _ in $(seq 50); do

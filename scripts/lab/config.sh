@@ -22,20 +22,38 @@ auto_failback on
 crm off
 node mfs-master
 node mfs-bak
+# the resource watchdog (docs/watchdog.md): heartbeat v1 itself never monitors a resource
+respawn root /usr/lib/mfs-ha/mfs-ha-watchdog
 EOF
+    cat >"$c/mfs-ha/watchdog.conf" <<EOF
+# the lab's short timings (the defaults: interval 5, stop_timeout 120; see docs/watchdog.md)
+interval = 2
+confirm = 2
+restart_budget = 2
+restart_window = 10min
+monitor_timeout = 10
+stop_timeout = 20
+start_timeout = 60
+standby_timeout = 60
+EOF
+    if [ "$LAB_FENCING" = on ]; then
+        # STONITH through the lab's fence device before taking over a node declared dead
+        echo "stonith_host * external/mfsha-lab mfs-master,mfs-bak" >>"$c/ha.cf"
+    fi
     printf 'auth 1\n1 sha1 mfsha-lab-%s\n' "$ID" >"$c/authkeys"
     echo "$HARESOURCES" >"$c/haresources"
     cat >"$c/mfs-ha/Initdrbd.conf" <<EOF
 # this kernel has no DRBD: drbd-sim plays drbdadm, and writes this node's /proc/drbd here
 drbdadm = $LAB/bin/drbdadm
 drbd_status_source = $SIM/$node/proc_drbd
-timeout = 30
 EOF
+    # Under Pacemaker the operations' timeouts (docs/pacemaker.md) are the budgets
+    [ "$STACK" = pacemaker ] || echo "timeout = 30" >>"$c/mfs-ha/Initdrbd.conf"
     cat >"$c/mfs-ha/mfsmaster.conf" <<EOF
 config = /usr/local/mfs/etc/mfsmaster.cfg
 mount_point = /usr/local/mfs
-timeout = 60
 EOF
+    [ "$STACK" = pacemaker ] || echo "timeout = 60" >>"$c/mfs-ha/mfsmaster.conf"
     if [ "$node" = mfs-bak ]; then
         # the seed's metalogger, here on the standby: its changelogs count as seen (freshness)
         echo "metalogger_data_path = $METALOGGER_DIR" >>"$c/mfs-ha/mfsmaster.conf"
@@ -56,8 +74,12 @@ EOF
 prepare_drbd() {
     local dev mnt=$LAB/prep
     drbd-sim install-links "$LAB/bin" >/dev/null
+    local fencing=()
+    [ "$LAB_FENCING" = off ] || fencing=(--fencing resource-and-stonith --fence-peer "$LAB/bin/mfsha-lab-fence-peer")
+    # Pacemaker: constraint-based resource fencing, and a DRBD that notices a crashed peer late
+    [ "$STACK" = heartbeat ] || fencing=("${PCMK_DRBD_INIT[@]}")
     DRBD_SIM_DIR=$SIM drbd-sim init --resource r0 --minor 1 --nodes mfs-master,mfs-bak \
-        --size 256M --up --primary mfs-master >/dev/null
+        --size 256M "${fencing[@]}" --up --primary mfs-master >/dev/null
     dev=$(DRBD_SIM_DIR=$SIM DRBD_SIM_NODE=mfs-master "$LAB/bin/drbdadm" sh-dev r0)
     mkfs.ext4 -q -F "$dev"
     mkdir -p "$mnt"
@@ -72,6 +94,10 @@ TOPOLOGY_FILENAME = /usr/local/mfs/etc/mfstopology.cfg
 MATOML_LISTEN_HOST = *
 MATOCS_LISTEN_HOST = *
 MATOCL_LISTEN_HOST = *
+# Each change fsynced (onto both nodes, DRBD protocol C) before the client's answer: MooseFS's
+# default 0 loses acknowledged changes when the master dies (docs/mfsmaster-howto.md). The
+# lab's crash keeps this host's page cache, so 0 or 1 would look safe here; they are not.
+CHANGELOG_SAVE_MODE = 2
 EOF
     echo "192.168.8.0/24 / rw,alldirs,maproot=0:0" >"$mnt/etc/mfsexports.cfg"
     : >"$mnt/etc/mfstopology.cfg"
@@ -100,25 +126,42 @@ EOF
 
 # --- binaries -----------------------------------------------------------------------------------
 
+# --installed (lab.sh up/demo): the agents and the watchdog come from the installed packages.
+INSTALLED=no
+
 find_target() {
     local dir best=
     if [ -n "${MFSHA_LAB_TARGET:-}" ]; then
         best=$MFSHA_LAB_TARGET
     else
         for dir in "${CARGO_TARGET_DIR:-$REPO/target}"/{debug,release}; do
-            [ -x "$dir/drbd-sim" ] && [ -x "$dir/Initdrbd" ] || continue
+            [ -x "$dir/drbd-sim" ] && [ -x "$dir/Initdrbd" ] && [ -x "$dir/mfs-ha-watchdog" ] && [ -x "$dir/mfs-ha" ] || continue
             if [ -z "$best" ] || [ "$dir/Initdrbd" -nt "$best/Initdrbd" ]; then best=$dir; fi
         done
         if [ -z "$best" ]; then
-            say "building the agents and drbd-sim (cargo build -p agents -p drbd-sim)"
-            (cd "$REPO" && . scripts/rust-env.sh && require_cargo lab.sh && cargo build -q -p agents -p drbd-sim)
+            say "building the agents, the watchdog, drbd-sim and mfs-ha (cargo build -p agents -p mfs-ha-watchdog -p drbd-sim -p mfs-ha)"
+            (cd "$REPO" && . scripts/lib/rust-env.sh && require_cargo lab.sh && cargo build -q -p agents -p mfs-ha-watchdog -p drbd-sim -p mfs-ha)
             best=${CARGO_TARGET_DIR:-$REPO/target}/debug
         fi
     fi
-    for b in Initdrbd mfsmaster VIPaddr drbd-sim; do
-        [ -x "$best/$b" ] || die "$best/$b not found: cargo build -p agents -p drbd-sim"
+    for b in $LAB_BINARIES; do
+        [ -x "$best/$b" ] || die "$best/$b not found: cargo build -p agents -p mfs-ha-watchdog -p drbd-sim -p mfs-ha"
     done
     echo "$best"
+}
+
+# --installed: the agents come from the Debian packages installed on this machine (the nodes'
+# /etc/ha.d and /usr/lib are overlays of the host's), not from scripts/install.sh.
+use_installed_packages() {
+    local pkg status
+    for pkg in mfs-ha mfs-ha-ipaddr; do
+        status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+        [ "$status" = "install ok installed" ] ||
+            die "--installed: package $pkg is not installed: bash scripts/packaging/build-deb.sh, then dpkg -i target/debian/mfs-ha_*.deb target/debian/mfs-ha-ipaddr_*.deb"
+    done
+    [ "$(readlink -f /etc/ha.d/resource.d/IPaddr)" = /usr/lib/mfs-ha/VIPaddr ] ||
+        die "--installed: /etc/ha.d/resource.d/IPaddr is not VIPaddr although mfs-ha-ipaddr is installed"
+    LAB_BINARIES=drbd-sim # from the build: only the DRBD simulator
 }
 
 preflight() {

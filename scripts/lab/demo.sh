@@ -62,47 +62,84 @@ demo_failback() {
         "restart of mfs-master -> group back on mfs-master: ${T_FAILBACK:-never} s; $same of $FILES files identical through the client's first mount; VIP at $mac (mfs-master's eth0 is $MAC_MASTER)"
 }
 
+# The takeover as phases: mfs-ha timeline over both nodes' flight records and ha.log, with the
+# crash time and what the demo measured from outside as marks.
+demo_timeline() {
+    local t0=$1 dir=$DEMO/timeline node marks=() ok=FAIL what=$'\tnot run (see timeline.err in the logs)'
+    for node in "${NODES[@]}"; do
+        mkdir -p "$dir/$node"
+        ln -sf "$LOGS/$node/ha.log" "$dir/$node/ha.log"
+        ln -sfn "$LAB/$node/state/flight" "$dir/$node/flight"
+        ln -sf "$LAB/$node/conf/ha.cf" "$dir/$node/ha.cf"
+    done
+    [ -n "$T_MASTER_AT" ] && marks+=(--mark "@$T_MASTER_AT=the lab's level-10 monitor on mfs-bak succeeds")
+    [ -e "$DEMO/io.done" ] && marks+=(--mark "@$(cat "$DEMO/io.done")=the client's write+fsync, started at the crash, completes")
+    say "mfs-ha timeline of the crash (both nodes' flight records and ha.log)"
+    "$LAB/target/mfs-ha" timeline --logs "$dir" --since "@$t0" --fault "@$t0" "${marks[@]}" 2>&1 | sed 's/^/    /' || true
+    if "$LAB/target/mfs-ha" --json timeline --logs "$dir" --since "@$t0" --fault "@$t0" "${marks[@]}" >"$LOGS/timeline.json" 2>>"$LOGS/timeline.err"; then
+        what=$(python3 - "$LOGS/timeline.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+names = [p["name"] for p in t["phases"]]
+want = ["Initdrbd start on mfs-bak", "mfsmaster start on mfs-bak", "VIPaddr start on mfs-bak"]
+ordered = [n for n in names if n in want] == want
+adds_up = abs(sum(p["seconds"] for p in t["phases"]) - t["total_seconds"]) < 1e-3
+dead = t["trigger"].get("peer_dead", {})
+ok = ordered and adds_up and dead.get("peer") == "mfs-master" and dead.get("by") == "mfs-bak"
+big = t["biggest_after_detection"] or {}
+print(("PASS" if ok else "FAIL") + "\t%d phases, crash -> %s: %.2f s; biggest after detection: %s %.3f s" % (
+    len(names), names[-1] if names else "nothing", t["total_seconds"], big.get("name"), big.get("seconds") or 0))
+PY
+)
+        ok=${what%%$'\t'*}
+    fi
+    check timeline "$ok" "mfs-ha timeline: ${what#*$'\t'}"
+}
+
 demo_summary() {
     local rc=$1
     [ -n "$SUMMARY" ] || return 0
     DEMO_RC=$rc FILES=$FILES WRITTEN=$WRITTEN READ_BACK=$READ_BACK T_MASTER=$T_MASTER T_IO=$T_IO T_FAILBACK=$T_FAILBACK \
         MAC_BEFORE=$MAC_BEFORE MAC_AFTER=$MAC_AFTER MAC_MASTER=$MAC_MASTER MAC_BAK=$MAC_BAK LOGS=$LOGS \
-        python3 - "$DEMO/checks.tsv" "$SUMMARY" <<'EOF'
+        PYTHONPATH="$REPO/scripts/lab" python3 - "$DEMO/checks.tsv" "$SUMMARY" <<'EOF'
 import json, os, sys
-checks = []
-for line in open(sys.argv[1]):
-    name, result, detail = line.rstrip("\n").split("\t", 2)
-    checks.append({"name": name, "result": result, "detail": detail})
+import summary
 e = os.environ
-num = lambda k: float(e[k]) if e.get(k) else None
-ok = int(e["DEMO_RC"]) == 0 and checks and all(c["result"] == "PASS" for c in checks)
-summary = {
-    "result": "PASS" if ok else "FAIL",
-    "checks": checks,
-    "files": {"count": int(e["FILES"]), "written": int(e["WRITTEN"] or 0), "read_back_equal": int(e["READ_BACK"] or 0)},
-    "takeover_seconds": {"mfsmaster_serving": num("T_MASTER"), "client_io_resumed": num("T_IO"), "failback": num("T_FAILBACK")},
-    "vip_mac": {"before": e["MAC_BEFORE"], "after": e["MAC_AFTER"], "mfs_master": e["MAC_MASTER"], "mfs_bak": e["MAC_BAK"]},
-    "logs": e["LOGS"],
-}
-json.dump(summary, open(sys.argv[2], "w"), indent=2)
+try:
+    t = json.load(open(os.path.join(e["LOGS"], "timeline.json")))
+    timeline = {"total_seconds": t["total_seconds"], "phases": [{"name": p["name"], "seconds": p["seconds"]} for p in t["phases"]]}
+except (OSError, ValueError, KeyError):
+    timeline = None
+summary.write(sys.argv[2], e["DEMO_RC"], sys.argv[1],
+    files={"count": int(e["FILES"]), "written": int(e["WRITTEN"] or 0), "read_back_equal": int(e["READ_BACK"] or 0)},
+    takeover_seconds={"mfsmaster_serving": summary.number(e["T_MASTER"]), "client_io_resumed": summary.number(e["T_IO"]),
+                      "failback": summary.number(e["T_FAILBACK"])},
+    vip_mac={"before": e["MAC_BEFORE"], "after": e["MAC_AFTER"], "mfs_master": e["MAC_MASTER"], "mfs_bak": e["MAC_BAK"]},
+    timeline=timeline)
 EOF
 }
 
-demo_finish() {
-    local rc=$? failed
+# The end of a lab run, as its EXIT trap: `run_finish RC NAME SUMMARY_FN KEEP`. The lab goes down
+# (unless KEEP=yes), a run that stopped early or before any check fails, the checks are kept in
+# the logs, SUMMARY_FN RC writes the JSON summary, one closing line, exit RC.
+run_finish() {
+    local rc=$1 name=$2 summary_fn=$3 keep=$4 failed took=
     trap - EXIT
     set +e
-    (cmd_down)
-    [ -s "$DEMO/checks.tsv" ] || check demo FAIL "the demo stopped before its first check (exit $rc)"
+    [ "$keep" = yes ] || (cmd_down)
+    [ -s "$DEMO/checks.tsv" ] || check "$name" FAIL "stopped before its first check (exit $rc)"
     failed=$(grep -c $'\tFAIL\t' "$DEMO/checks.tsv")
     [ "$rc" = 0 ] && [ "$failed" != 0 ] && rc=1
-    [ "$rc" != 0 ] && [ "$failed" = 0 ] && check demo FAIL "the demo stopped early (exit $rc)"
+    [ "$rc" != 0 ] && [ "$failed" = 0 ] && check "$name" FAIL "stopped early (exit $rc)"
     cp "$DEMO/checks.tsv" "$LOGS/checks.tsv" 2>/dev/null
-    demo_summary "$rc"
+    "$summary_fn" "$rc"
     rm -rf "$DEMO"
-    if [ "$rc" = 0 ]; then say "demo: every check passed"; else say "demo: FAILED (logs in $LOGS)"; fi
+    [ -z "${T_START:-}" ] || took=" in $(elapsed "$T_START" "$(now)") s"
+    if [ "$rc" = 0 ]; then say "$name: every check passed$took"; else say "$name: FAILED (logs in $LOGS)"; fi
     exit "$rc"
 }
+
+demo_finish() { run_finish $? demo demo_summary no; }
 
 cmd_demo() {
     SUMMARY= FILES=20 FAILBACK=no
@@ -111,11 +148,12 @@ cmd_demo() {
         --summary) SUMMARY=$(realpath -m "${2:?--summary needs a file}") && shift 2 ;;
         --files) FILES=${2:?--files needs a number} && shift 2 ;;
         --failback) FAILBACK=yes && shift ;;
+        --installed) INSTALLED=yes && shift ;;
         *) die "demo: unknown argument '$1'" ;;
         esac
     done
     case $FILES in '' | *[!0-9]*) die "--files needs a number" ;; esac
-    WRITTEN=0 READ_BACK=0 T_MASTER= T_IO= T_FAILBACK= MAC_BEFORE= MAC_AFTER= MAC_MASTER= MAC_BAK= AFTER_CRASH_OK=FAIL
+    WRITTEN=0 READ_BACK=0 T_MASTER= T_MASTER_AT= T_IO= T_FAILBACK= MAC_BEFORE= MAC_AFTER= MAC_MASTER= MAC_BAK= AFTER_CRASH_OK=FAIL
     DEMO=$(mktemp -d "/tmp/$P-demo-XXXXXX")
     trap demo_finish EXIT
     cmd_up
@@ -147,7 +185,10 @@ cmd_demo() {
         inn mfs-client timeout -s KILL 150 dd if="$LAB/src/after-crash" of=/mnt/mfs/lab/after-crash bs=64k conv=fsync status=none &&
             now >"$DEMO/io.done"
     ) &
-    if wait_for 90 master_answers mfs-bak; then T_MASTER=$(elapsed "$t0" "$(now)"); fi
+    if wait_for 90 master_answers mfs-bak; then
+        T_MASTER_AT=$(now)
+        T_MASTER=$(elapsed "$t0" "$T_MASTER_AT")
+    fi
     deadline=$(($(date +%s) + 150))
     while [ ! -e "$DEMO/io.done" ] && [ "$(date +%s)" -lt "$deadline" ] && kill -0 $! 2>/dev/null; do sleep 0.2; done
     [ -e "$DEMO/io.done" ] && T_IO=$(elapsed "$t0" "$(cat "$DEMO/io.done")")
@@ -177,6 +218,7 @@ cmd_demo() {
     ' "$LOGS/mfs-client/neigh-monitor.log")
     check vip-mac-moved "$([ -n "$MAC_AFTER" ] && [ "$MAC_AFTER" = "$MAC_BAK" ] && [ "$MAC_AFTER" != "$MAC_BEFORE" ] && echo PASS || echo FAIL)" \
         "mfs-client's neighbour entry for $VIP: $MAC_BEFORE (mfs-master) before, $MAC_AFTER after (mfs-bak's eth0 is $MAC_BAK); learned ${learned:-(no change seen by ip monitor)}; VIPaddr on mfs-bak: $(grep -m1 -o 'sent [0-9]* gratuitous ARP.*' "$LOGS/mfs-bak/ha.log" || echo 'no ARP sent')"
+    demo_timeline "$t0"
     [ "$FAILBACK" = yes ] && demo_failback
     return 0
 }

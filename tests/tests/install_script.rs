@@ -14,7 +14,7 @@ fn repo() -> PathBuf {
 fn fake_target(dir: &Path) -> PathBuf {
     let target = dir.join("target");
     fs::create_dir_all(&target).unwrap();
-    for bin in ["Initdrbd", "mfsmaster", "VIPaddr"] {
+    for bin in ["Initdrbd", "mfsmaster", "VIPaddr", "mfs-ha-watchdog"] {
         let path = target.join(bin);
         fs::write(&path, format!("#!/bin/sh\necho {bin}\n")).unwrap();
         Command::new("chmod")
@@ -67,10 +67,7 @@ fn tree(root: &Path) -> Vec<String> {
 
 #[test]
 fn installs_links_for_heartbeat_and_ocf_and_uninstalls_back_to_the_original() {
-    let scratch = tempfile::Builder::new()
-        .prefix("mfsha-install-")
-        .tempdir()
-        .unwrap();
+    let scratch = testbins::scratch("mfsha-install");
     let target = fake_target(scratch.path());
     let root = scratch.path().join("root");
     let rsc = root.join("etc/ha.d/resource.d");
@@ -101,6 +98,16 @@ fn installs_links_for_heartbeat_and_ocf_and_uninstalls_back_to_the_original() {
     assert!(installed
         .contains(&"etc/ha.d/resource.d/IPaddr.heartbeat: heartbeat's IPaddr\n".to_string()));
     assert!(installed.contains(&"usr/lib/mfs-ha/VIPaddr: #!/bin/sh\necho VIPaddr\n".to_string()));
+    // the watchdog is installed, but is no resource script: nothing links to it
+    assert!(installed.contains(
+        &"usr/lib/mfs-ha/mfs-ha-watchdog: #!/bin/sh\necho mfs-ha-watchdog\n".to_string()
+    ));
+    assert!(
+        !installed
+            .iter()
+            .any(|p| p.contains(" -> ") && p.contains("watchdog")),
+        "{installed:#?}"
+    );
 
     let second = install(&root, &args);
     assert!(second.status.success(), "{second:?}");
@@ -118,10 +125,7 @@ fn installs_links_for_heartbeat_and_ocf_and_uninstalls_back_to_the_original() {
 
 #[test]
 fn refuses_bad_input_with_one_line() {
-    let scratch = tempfile::Builder::new()
-        .prefix("mfsha-install-")
-        .tempdir()
-        .unwrap();
+    let scratch = testbins::scratch("mfsha-install");
     let empty = scratch.path().join("empty");
     fs::create_dir_all(&empty).unwrap();
     for (args, says) in [
@@ -140,4 +144,56 @@ fn refuses_bad_input_with_one_line() {
     let out = install(&scratch.path().join("nonexistent"), &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a directory"));
+}
+
+/// Fake agents in `dir` that print `label` (so the installed copy tells where it came from).
+fn fake_build(dir: &Path, label: &str) {
+    fs::create_dir_all(dir).unwrap();
+    for bin in ["Initdrbd", "mfsmaster", "VIPaddr", "mfs-ha-watchdog"] {
+        let path = dir.join(bin);
+        fs::write(&path, format!("#!/bin/sh\necho {label}\n")).unwrap();
+        Command::new("chmod")
+            .arg("755")
+            .arg(&path)
+            .status()
+            .unwrap();
+    }
+}
+
+#[test]
+fn prefers_the_release_build_even_when_a_debug_build_is_newer() {
+    let scratch = testbins::scratch("mfsha-install-pick");
+    let cargo_target = scratch.path().join("cargo-target");
+    fake_build(&cargo_target.join("release"), "release");
+    // A test run builds debug later: it must not win by being newer.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    fake_build(&cargo_target.join("debug"), "debug");
+    let pick = |root: &Path| {
+        fs::create_dir_all(root).unwrap();
+        let out = Command::new("bash")
+            .arg(repo().join("scripts/install.sh"))
+            .arg("--root")
+            .arg(root)
+            .env("CARGO_TARGET_DIR", &cargo_target)
+            .output()
+            .expect("running scripts/install.sh");
+        assert!(out.status.success(), "{out:?}");
+        fs::read_to_string(root.join("usr/lib/mfs-ha/Initdrbd")).unwrap()
+    };
+    assert_eq!(
+        pick(&scratch.path().join("root1")),
+        "#!/bin/sh\necho release\n"
+    );
+    fs::remove_dir_all(cargo_target.join("release")).unwrap();
+    assert_eq!(
+        pick(&scratch.path().join("root2")),
+        "#!/bin/sh\necho debug\n"
+    );
+    // The static release build (scripts/lib/rust-env.sh) comes first.
+    let triple = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
+    fake_build(&cargo_target.join(triple).join("release"), "static");
+    assert_eq!(
+        pick(&scratch.path().join("root3")),
+        "#!/bin/sh\necho static\n"
+    );
 }

@@ -12,7 +12,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::moosefs::mfs_bin;
+use common::mfsmaster::mfs_bin;
 use common::{agent_bin, install_executable, installed_or_skip, root_or_skip, text, user_ids};
 
 const RA_DIR: &str = "/usr/share/resource-agents";
@@ -30,10 +30,7 @@ fn ready(test: &str) -> bool {
 /// `<name> meta-data` run as nobody from a world-readable copy of `bin` called `name` (the
 /// cargo target directory may live under a private home).
 fn metadata_as_nobody(bin: &Path, name: &str) -> String {
-    let dir = tempfile::Builder::new()
-        .prefix(&format!("mfsha-md-{name}-{}-", std::process::id()))
-        .tempdir()
-        .unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let dir = testbins::scratch(&format!("mfsha-md-{name}"));
     let agent = dir.path().join(name);
     install_executable(bin, &agent);
     let set = std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755));

@@ -38,6 +38,13 @@ pub trait Host {
     fn flush_buffers(&mut self, dev: &AttachedDevice) -> Result<()>;
     /// Who holds the device open (empty: nobody).
     fn holders(&mut self, dev: &AttachedDevice) -> Vec<String>;
+    /// Runs a DRBD handler (argv, no shell) with `env` only, killed after `deadline_ms`.
+    fn run_handler(
+        &mut self,
+        argv: &[String],
+        env: &[(String, String)],
+        deadline_ms: u64,
+    ) -> crate::fence::HandlerRun;
 }
 
 /// The machine itself.
@@ -99,6 +106,15 @@ fn same_file(a: &str, b: &str) -> bool {
 impl Host for RealHost {
     fn now_ms(&self) -> u64 {
         crate::clock_ms()
+    }
+
+    fn run_handler(
+        &mut self,
+        argv: &[String],
+        env: &[(String, String)],
+        deadline_ms: u64,
+    ) -> crate::fence::HandlerRun {
+        run_with_deadline(argv, env, deadline_ms)
     }
 
     fn sleep_ms(&mut self, ms: u64) {
@@ -219,7 +235,10 @@ impl Host for RealHost {
 
     fn holders(&mut self, dev: &AttachedDevice) -> Vec<String> {
         let mut found = mounts_of(dev.major, dev.minor, "/proc/self/mountinfo");
-        found.extend(processes_holding(make_dev(dev.major, dev.minor)));
+        found.extend(processes_holding(
+            make_dev(dev.major, dev.minor),
+            &[&dev.node_path, &dev.loop_path],
+        ));
         found.extend(sysfs_holders(&dev.loop_path));
         if found.is_empty() && claimed_exclusively(&dev.loop_path) {
             found
@@ -230,6 +249,60 @@ impl Host for RealHost {
 }
 
 /// Creates a block device node for `rdev` at `path`; false when a matching one exists already.
+/// Runs `argv` with exactly `env`, output captured through a temporary file (no pipe to fill
+/// up), polled until it exits or `deadline_ms` passes (then killed: no exit code).
+fn run_with_deadline(
+    argv: &[String],
+    env: &[(String, String)],
+    deadline_ms: u64,
+) -> crate::fence::HandlerRun {
+    use crate::fence::HandlerRun;
+    use std::io::{Read, Seek};
+    let failed = |output: String| HandlerRun { code: None, output };
+    let Some(program) = argv.first() else {
+        return failed("no handler configured".into());
+    };
+    let Ok(mut out) = tempfile::tempfile() else {
+        return failed("cannot create a temporary file for the handler's output".into());
+    };
+    let (Ok(stdout), Ok(stderr)) = (out.try_clone(), out.try_clone()) else {
+        return failed("cannot duplicate the output file".into());
+    };
+    let child = Command::new(program)
+        .args(&argv[1..])
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(std::process::Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => return failed(format!("cannot run {program}: {e}")),
+    };
+    let started = std::time::Instant::now();
+    let code = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status.code(),
+            Ok(None) if started.elapsed().as_millis() < u128::from(deadline_ms) => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+        }
+    };
+    let mut output = String::new();
+    let _ = out.rewind();
+    let _ = out.take(64 * 1024).read_to_string(&mut output);
+    if code.is_none() && started.elapsed().as_millis() >= u128::from(deadline_ms) {
+        output.push_str(&format!("killed after {deadline_ms} ms\n"));
+    }
+    HandlerRun { code, output }
+}
+
 fn make_node(path: &str, rdev: u64) -> Result<bool> {
     let p = Path::new(path);
     if let Ok(meta) = fs::symlink_metadata(p) {
@@ -277,7 +350,16 @@ pub fn parse_mounts(mountinfo: &str, want: &str) -> Vec<String> {
 }
 
 /// Processes (other than this one) with an open descriptor on the block device `rdev`.
-fn processes_holding(rdev: u64) -> Vec<String> {
+/// Whether an open file's path (`readlink /proc/PID/fd/N`) may be a block device node worth a
+/// `stat`: one of ours, or under /dev. Anything else is never stat'ed: a file on a FUSE mount
+/// (the lab client's mfsmount) would block the stat, with the state lock held, for as long as
+/// its master does not answer.
+pub fn may_be_device_node(target: &str, ours: &[&str]) -> bool {
+    let target = target.trim_end_matches(" (deleted)");
+    ours.contains(&target) || target.starts_with("/dev/")
+}
+
+fn processes_holding(rdev: u64, ours: &[&str]) -> Vec<String> {
     let me = std::process::id().to_string();
     let Ok(procs) = fs::read_dir("/proc") else {
         return Vec::new();
@@ -292,10 +374,12 @@ fn processes_holding(rdev: u64) -> Vec<String> {
         let Ok(fds) = fs::read_dir(entry.path().join("fd")) else {
             continue;
         };
+        // Only links that may name a device node are stat'ed at all (a stat of a file on a
+        // hung FUSE mount blocks), and then without asking a remote filesystem to sync.
         let holds = fds.flatten().any(|fd| {
-            fs::metadata(fd.path())
-                .map(|m| m.file_type().is_block_device() && m.rdev() == rdev)
-                .unwrap_or(false)
+            let target = fs::read_link(fd.path()).unwrap_or_default();
+            may_be_device_node(&target.to_string_lossy(), ours)
+                && block_device_of(&fd.path()) == Some(rdev)
         });
         if holds {
             let comm = fs::read_to_string(entry.path().join("comm")).unwrap_or_default();
@@ -303,6 +387,30 @@ fn processes_holding(rdev: u64) -> Vec<String> {
         }
     }
     found
+}
+
+/// The device number of the block device an fd link (`/proc/PID/fd/N`) points to, if it is one.
+/// statx with AT_STATX_DONT_SYNC: a plain stat through the link asks the file's filesystem, and a
+/// FUSE mount whose daemon hangs (an mfsmount whose master is gone, in any lab on the machine)
+/// would block the scan for minutes; with DONT_SYNC FUSE answers from its cached attributes.
+fn block_device_of(link: &Path) -> Option<u64> {
+    let path = CString::new(link.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statx is plain data; all-zero is a valid initial value.
+    let mut st: libc::statx = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is a valid C string and `st` a valid statx buffer for the call.
+    let rc = unsafe {
+        libc::statx(
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            libc::AT_STATX_DONT_SYNC,
+            libc::STATX_TYPE,
+            &mut st,
+        )
+    };
+    if rc != 0 || u32::from(st.stx_mode) & libc::S_IFMT != libc::S_IFBLK {
+        return None;
+    }
+    Some(make_dev(st.stx_rdev_major, st.stx_rdev_minor))
 }
 
 fn sysfs_holders(loop_path: &str) -> Vec<String> {
@@ -334,11 +442,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn block_devices_are_recognised_through_their_paths_and_fd_links() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        assert_eq!(block_device_of(file.path()), None);
+        assert_eq!(block_device_of(Path::new("/dev/null")), None);
+        assert_eq!(block_device_of(Path::new("/nonexistent")), None);
+        let block = fs::read_dir("/dev")
+            .unwrap()
+            .flatten()
+            .find(|e| e.file_type().is_ok_and(|t| t.is_block_device()));
+        if let Some(dev) = block {
+            let want = fs::metadata(dev.path()).unwrap().rdev();
+            assert_eq!(block_device_of(&dev.path()), Some(want));
+        }
+        let f = fs::File::open(file.path()).unwrap();
+        let link = format!("/proc/self/fd/{}", f.as_raw_fd());
+        assert_eq!(block_device_of(Path::new(&link)), None);
+    }
+
+    #[test]
     fn dev_numbers_round_trip() {
         for (ma, mi) in [(7, 0), (7, 12), (259, 3), (4095, 1_048_575)] {
             assert_eq!(split_dev(make_dev(ma, mi)), (ma, mi));
         }
         assert_eq!(make_dev(7, 1), 0x701);
+    }
+
+    #[test]
+    fn only_device_paths_are_stat_ed() {
+        let ours = ["/tmp/lab/a/dev/drbd1", "/dev/loop7"];
+        assert!(may_be_device_node("/tmp/lab/a/dev/drbd1", &ours));
+        assert!(may_be_device_node("/tmp/lab/a/dev/drbd1 (deleted)", &ours));
+        assert!(may_be_device_node("/dev/loop7", &ours));
+        assert!(may_be_device_node("/dev/drbd1", &ours));
+        assert!(!may_be_device_node("/mnt/mfs/campaign/f0000001", &ours));
+        assert!(!may_be_device_node("socket:[1234]", &ours));
+        assert!(!may_be_device_node("", &ours));
     }
 
     #[test]

@@ -137,6 +137,9 @@ pub mod fake {
     use super::*;
     use crate::model::AttachedDevice;
 
+    /// A handler's argv and environment, as the fake host received them.
+    pub type HandlerCall = (Vec<String>, Vec<(String, String)>);
+
     #[derive(Debug, Default)]
     pub struct FakeHost {
         pub now: u64,
@@ -144,6 +147,10 @@ pub mod fake {
         pub attached: Vec<String>,
         pub read_only: std::collections::BTreeMap<String, bool>,
         pub open: bool,
+        /// The exit code the fence-peer handler gives (`None`: it cannot be run).
+        pub handler_exit: Option<i32>,
+        /// Every handler run: argv and environment.
+        pub handler_runs: Vec<HandlerCall>,
     }
 
     impl Host for FakeHost {
@@ -180,6 +187,18 @@ pub mod fake {
         }
         fn flush_buffers(&mut self, _dev: &AttachedDevice) -> Result<()> {
             Ok(())
+        }
+        fn run_handler(
+            &mut self,
+            argv: &[String],
+            env: &[(String, String)],
+            _deadline_ms: u64,
+        ) -> crate::fence::HandlerRun {
+            self.handler_runs.push((argv.to_vec(), env.to_vec()));
+            crate::fence::HandlerRun {
+                code: self.handler_exit,
+                output: String::new(),
+            }
         }
         fn holders(&mut self, _dev: &AttachedDevice) -> Vec<String> {
             if self.open {

@@ -27,6 +27,8 @@ pub enum StateError {
     NotSupported,
     InTransientState,
     ConcurrentStChg,
+    /// DRBD 9 only: `quorum` is configured and this node does not have it.
+    NoQuorum,
 }
 
 impl StateError {
@@ -51,6 +53,7 @@ impl StateError {
             StateError::NotSupported => -17,
             StateError::InTransientState => -18,
             StateError::ConcurrentStChg => -19,
+            StateError::NoQuorum => -25,
         }
     }
 
@@ -75,6 +78,7 @@ impl StateError {
             StateError::NotSupported => "Peer does not support protocol",
             StateError::InTransientState => "In transient state, retry after next state change",
             StateError::ConcurrentStChg => "Concurrent state changes detected and aborted",
+            StateError::NoQuorum => "No quorum",
         }
     }
 
@@ -143,11 +147,21 @@ impl Failure {
     /// The stderr text drbdsetup prints for it, `objname` being the minor or resource argument.
     pub fn drbdsetup_message(self, objname: &str) -> String {
         match self {
-            Failure::State(e) => format!(
-                "{objname}: State change failed: ({}) {}\n",
-                e.code(),
-                e.text()
-            ),
+            Failure::State(e) => {
+                let mut text = format!(
+                    "{objname}: State change failed: ({}) {}\n",
+                    e.code(),
+                    e.text()
+                );
+                if e == StateError::NoQuorum {
+                    // drbd_state_err() of DRBD 9's is_valid_state(), for a two-node resource
+                    // that sees only itself.
+                    text.push_str(
+                        "additional info from kernel:\n1 of 2 nodes visible, need 2 for quorum\n",
+                    );
+                }
+                text
+            }
             Failure::Config(e) => {
                 let mut text = format!("{objname}: Failure: ({}) {}\n", e.code(), e.text());
                 if let Some(info) = e.kernel_info() {
@@ -212,6 +226,18 @@ mod tests {
             (e.code(), e.text(), e.exit_code()),
             (-12, "Device is held open by someone", 11)
         );
+    }
+
+    #[test]
+    fn drbd9_no_quorum_is_minus_25_exit_11() {
+        let f = Failure::State(StateError::NoQuorum);
+        assert_eq!(
+            f.drbdsetup_message("r0"),
+            "r0: State change failed: (-25) No quorum\n\
+             additional info from kernel:\n\
+             1 of 2 nodes visible, need 2 for quorum\n"
+        );
+        assert_eq!(f.exit_code(), 11);
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! * [`model`]: the shared state; [`rules`]: the kernel's state checks; [`ops`]: what the
 //!   kernel does for each request; [`setup`]: declaring resources.
 //! * [`render`]: `/proc/drbd`, `drbdadm status`, `events2`, `--json`, `sh-status` texts.
+//! * [`fence`]: the fence-peer handler and the kernel's reading of its exit code.
 //! * [`store`]: the locked state file; [`device`]: loop devices, device nodes, holders.
 //! * [`cli`]: the `drbdadm`, `drbdsetup` and `drbd-sim` command lines.
 
@@ -18,6 +19,7 @@ pub mod cli;
 pub mod device;
 pub mod engine;
 pub mod errors;
+pub mod fence;
 pub mod model;
 pub mod ops;
 pub mod render;

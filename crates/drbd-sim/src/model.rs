@@ -5,7 +5,7 @@
 //! report (`cs`, `ro`, `ds`, …) is not stored but derived by [`Resource::view`], so both
 //! nodes always see one consistent connection.
 
-use crate::states::{Conn, Disk, Fencing, Flavour, Role};
+use crate::states::{Conn, Disk, Fencing, Flavour, Quorum, Role};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -89,6 +89,16 @@ pub struct ResourceConfig {
     pub addresses: BTreeMap<String, String>,
     /// Whether to create real loop devices and device nodes (needs root).
     pub real_devices: bool,
+    /// `handlers { fence-peer ...; }`: the handler's argv (run without a shell), empty if none.
+    #[serde(default)]
+    pub fence_peer: Vec<String>,
+    /// DRBD 9's quorum policy (ignored by the 8.x flavours, which have none).
+    #[serde(default)]
+    pub quorum: Quorum,
+    /// How long a node takes to notice that its connected peer died (`drbd-sim crash`): the
+    /// ping-timeout/ko-count detection of a real kernel. 0: at once.
+    #[serde(default)]
+    pub peer_loss_delay_ms: u64,
 }
 
 /// A running resync.
@@ -162,6 +172,9 @@ pub struct NodeState {
     pub demote_at_ms: Option<u64>,
     /// Tests may declare the device open without a real holder.
     pub forced_open: bool,
+    /// The node died (`drbd-sim crash`); its peer notices at this time (ms since the epoch).
+    #[serde(default)]
+    pub crash_at_ms: Option<u64>,
     pub counters: Counters,
     pub device: Option<AttachedDevice>,
 }
@@ -186,6 +199,7 @@ impl NodeState {
             demote_delay_ms: 0,
             demote_at_ms: None,
             forced_open: false,
+            crash_at_ms: None,
             counters: Counters::default(),
             device: None,
         }
@@ -275,14 +289,34 @@ impl Resource {
             _ if !me.net => (Conn::StandAlone, Role::Unknown, me.pdsk_memory),
             _ => (Conn::WFConnection, Role::Unknown, me.pdsk_memory),
         };
+        // sanitize_state(): with resource-and-stonith a Primary that lost its peer freezes I/O
+        // until the peer is known outdated (the fence-peer handler said so).
+        let susp = self.config.fencing == Fencing::ResourceAndStonith
+            && me.role == Role::Primary
+            && conn < Conn::Connected
+            && pdsk > Disk::Outdated;
         Some(View {
             role: me.role,
             peer: peer_role,
             conn,
             disk: me.disk,
             pdsk,
-            susp: false,
+            susp,
         })
+    }
+
+    /// DRBD 9 quorum of `node` (always true without a quorum policy, which only the DRBD 9
+    /// flavour accepts): connected, or the peer is known to hold no current data.
+    pub fn has_quorum(&self, node: &str) -> bool {
+        if self.config.quorum == Quorum::Off {
+            return true;
+        }
+        match self.view(node) {
+            Some(v) => {
+                v.conn >= Conn::Connected || matches!(v.pdsk, Disk::Outdated | Disk::Inconsistent)
+            }
+            None => false,
+        }
     }
 
     /// Out-of-sync KiB as seen by `node` (the running resync's remainder, else 0).

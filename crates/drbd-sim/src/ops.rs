@@ -7,7 +7,7 @@
 use crate::errors::{ConfigError, Failure, StateError};
 use crate::model::{NodeState, Resource, SimState, View};
 use crate::rules::{check_change, CheckContext};
-use crate::states::{Disk, Role};
+use crate::states::{Disk, Flavour, Role};
 
 /// The result of a request that did not fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +99,11 @@ pub fn promote(
             return Ok(Effect::Changed);
         }
         return Ok(Effect::Unchanged);
+    }
+    if !res.has_quorum(node) {
+        // DRBD 9 refuses this even with --force: forcing past quorum loss is what quorum
+        // exists to prevent.
+        return Err(StateError::NoQuorum.into());
     }
     let ctx = context(res, open);
     let mut ns = View {
@@ -262,6 +267,31 @@ pub fn down(st: &mut SimState, name: &str, node: &str, open: bool) -> Outcome {
         };
         check_change(&os, &ns, &context(res, open))?;
     }
+    // DRBD 9: a Secondary that leaves a Primary gracefully marks itself Outdated and the
+    // Primary remembers it, so the Primary keeps its quorum ("last man standing").
+    let leaves_primary = st.flavour == Flavour::V9
+        && os.role == Role::Secondary
+        && os.peer == Role::Primary
+        && os.conn >= crate::states::Conn::Connected
+        && os.disk == Disk::UpToDate;
+    let peer = res.peer_of(node).map(str::to_string);
+    if leaves_primary {
+        if let Some(me) = node_mut(st, name, node) {
+            set_disk(me, Disk::Outdated);
+        }
+    }
+    take_down(st, name, node)?;
+    if leaves_primary {
+        link::reconcile(st, name, 0);
+        if let Some(p) = peer.and_then(|p| node_mut(st, name, &p)) {
+            p.pdsk_memory = Disk::Outdated;
+        }
+    }
+    Ok(Effect::Changed)
+}
+
+/// The kernel forgets the resource on `node` (no checks: the caller made them or the node died).
+fn take_down(st: &mut SimState, name: &str, node: &str) -> Outcome {
     let me = node_mut(st, name, node).ok_or(Failure::Config(ConfigError::ResNotKnown))?;
     me.up = false;
     me.net = false;
@@ -269,7 +299,46 @@ pub fn down(st: &mut SimState, name: &str, node: &str, open: bool) -> Outcome {
     me.disk = Disk::Diskless;
     me.demote_at_ms = None;
     me.discard_my_data = false;
+    me.crash_at_ms = None;
     Ok(Effect::Changed)
+}
+
+/// `drbd-sim crash`: `node` dies without a word to its peer. A connected peer notices only
+/// after the resource's `peer_loss_delay_ms` (until then it still sees the dead node's last
+/// role and disk); see [`advance`].
+pub fn crash(st: &mut SimState, name: &str, node: &str, now: u64) -> Outcome {
+    let res = resource(st, name)?;
+    let me = res
+        .node_state
+        .get(node)
+        .ok_or(Failure::Config(ConfigError::ResNotKnown))?;
+    if !me.up {
+        return Ok(Effect::Unchanged);
+    }
+    let delay = res.config.peer_loss_delay_ms;
+    if res.connected && delay > 0 {
+        if let Some(me) = node_mut(st, name, node) {
+            me.crash_at_ms = Some(me.crash_at_ms.unwrap_or(now.saturating_add(delay)));
+        }
+        return Ok(Effect::Changed);
+    }
+    take_down(st, name, node)
+}
+
+/// Completes the crashes whose detection delay has passed.
+pub(crate) fn complete_crashes(st: &mut SimState, name: &str, now: u64) {
+    let due: Vec<String> = match st.resources.get(name) {
+        Some(res) => res
+            .node_state
+            .iter()
+            .filter(|(_, n)| n.crash_at_ms.is_some_and(|at| at <= now))
+            .map(|(n, _)| n.clone())
+            .collect(),
+        None => return,
+    };
+    for node in due {
+        let _ = take_down(st, name, &node);
+    }
 }
 
 /// `drbdsetup connect [--discard-my-data]`.

@@ -1,7 +1,7 @@
 //! Declaring simulated resources (`drbd-sim init`).
 
 use crate::model::{NodeState, Resource, ResourceConfig, SimState};
-use crate::states::{Disk, Fencing};
+use crate::states::{Disk, Fencing, Quorum};
 use anyhow::{bail, Result};
 use std::collections::BTreeMap;
 
@@ -23,6 +23,10 @@ pub struct ResourceSpec {
     pub real_devices: bool,
     /// What every node's meta data says initially (UpToDate: after the initial sync).
     pub md_disk: Disk,
+    /// The fence-peer handler's argv (empty: none).
+    pub fence_peer: Vec<String>,
+    pub quorum: Quorum,
+    pub peer_loss_delay_ms: u64,
 }
 
 impl ResourceSpec {
@@ -42,6 +46,9 @@ impl ResourceSpec {
             addresses: BTreeMap::new(),
             real_devices: false,
             md_disk: Disk::UpToDate,
+            fence_peer: Vec::new(),
+            quorum: Quorum::Off,
+            peer_loss_delay_ms: 0,
         }
     }
 }
@@ -129,6 +136,9 @@ pub fn add_resource(st: &mut SimState, spec: ResourceSpec) -> Result<()> {
             size_kib: spec.size_kib,
             addresses,
             real_devices: spec.real_devices,
+            fence_peer: spec.fence_peer,
+            quorum: spec.quorum,
+            peer_loss_delay_ms: spec.peer_loss_delay_ms,
         },
         partitioned: false,
         connected: false,

@@ -144,6 +144,25 @@ kernel_enum!(
 );
 
 kernel_enum!(
+    /// DRBD 9's `options { quorum …; }`. With two nodes `majority` and `all` agree: a node
+    /// alone has quorum only while its peer is known Outdated or Inconsistent (a peer that left
+    /// gracefully no longer votes, DRBD's "last man standing").
+    Quorum {
+        Off => "off",
+        Majority => "majority",
+        All => "all",
+    }
+);
+
+// The macro's variants take no attributes, so `#[default]` cannot be used.
+#[allow(clippy::derivable_impls)]
+impl Default for Quorum {
+    fn default() -> Self {
+        Quorum::Off
+    }
+}
+
+kernel_enum!(
     /// Which drbd-utils/kernel combination the simulator imitates.
     Flavour {
         V84 => "8.4",

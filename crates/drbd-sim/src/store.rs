@@ -68,6 +68,31 @@ impl Store {
         self.dir.join("drbd.conf")
     }
 
+    /// `node`'s kernel log (the simulator's dmesg: fence-peer handler runs and verdicts).
+    pub fn kernel_log_path(&self, node: &str) -> PathBuf {
+        self.dir.join(node).join("kernel.log")
+    }
+
+    /// Appends lines to `node`'s kernel log, each prefixed like DRBD's (`drbd r0: `).
+    pub fn kernel_log(&self, node: &str, resource: &str, lines: &[String]) {
+        use std::io::Write;
+        let path = self.kernel_log_path(node);
+        if let Some(dir) = path.parent() {
+            let _ = fs::create_dir_all(dir);
+        }
+        if let Ok(mut f) = fs::OpenOptions::new().create(true).append(true).open(&path) {
+            let stamp = crate::clock_ms();
+            for line in lines {
+                let _ = writeln!(
+                    f,
+                    "[{}.{:03}] drbd {resource}: {line}",
+                    stamp / 1000,
+                    stamp % 1000
+                );
+            }
+        }
+    }
+
     /// Where `node`'s `/proc/drbd` is written.
     pub fn proc_path(&self, node: &str) -> PathBuf {
         self.dir.join(node).join("proc_drbd")
@@ -205,6 +230,12 @@ pub fn render_config(st: &SimState) -> String {
             s.push_str(&format!(
                 "    disk {{\n        fencing {};\n    }}\n",
                 res.config.fencing
+            ));
+        }
+        if !res.config.fence_peer.is_empty() {
+            s.push_str(&format!(
+                "    handlers {{\n        fence-peer \"{}\";\n    }}\n",
+                res.config.fence_peer.join(" ")
             ));
         }
         for node in &res.nodes {

@@ -11,13 +11,7 @@ struct Lab {
 
 impl Lab {
     fn new() -> Lab {
-        let dir = match tempfile::Builder::new()
-            .prefix(&format!("mfsha-sim-{}-", std::process::id()))
-            .tempdir()
-        {
-            Ok(d) => d,
-            Err(e) => panic!("tempdir: {e}"),
-        };
+        let dir = testbins::scratch("mfsha-sim");
         let bin = dir.path().join("bin");
         let lab = Lab { dir, bin };
         let out = lab.sim(&["install-links", &lab.bin.display().to_string()]);

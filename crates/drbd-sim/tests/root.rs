@@ -39,13 +39,7 @@ struct RootLab {
 
 impl RootLab {
     fn new(nodes: &str) -> RootLab {
-        let dir = match tempfile::Builder::new()
-            .prefix(&format!("mfsha-sim-{}-", std::process::id()))
-            .tempdir()
-        {
-            Ok(d) => d,
-            Err(e) => panic!("tempdir: {e}"),
-        };
+        let dir = testbins::scratch("mfsha-sim");
         let bin = dir.path().join("bin");
         let lab = RootLab {
             dir,

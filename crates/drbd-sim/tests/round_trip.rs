@@ -5,7 +5,7 @@ use drbd_sim::model::{SimState, View};
 use drbd_sim::ops;
 use drbd_sim::render;
 use drbd_sim::setup::{add_resource, ResourceSpec};
-use drbd_sim::states::{Conn, Flavour};
+use drbd_sim::states::{Conn, Flavour, Quorum};
 use drbd_status::model::Status;
 
 /// A named situation of a two-node resource (plus a second resource with a minor gap).
@@ -53,6 +53,8 @@ fn scenarios(flavour: Flavour) -> Vec<(&'static str, SimState)> {
     up(&mut inc, &["alpha", "beta"]);
     out.push(("initial inconsistent pair", inc));
 
+    out.push(("frozen primary", frozen_primary(flavour)));
+
     let mut two = base();
     assert!(add_resource(&mut two, ResourceSpec::simple("r5", 5, &["alpha", "beta"])).is_ok());
     up(&mut two, &["alpha"]);
@@ -61,8 +63,75 @@ fn scenarios(flavour: Flavour) -> Vec<(&'static str, SimState)> {
     }
     ops::reconcile(&mut two, "r5", 0);
     out.push(("two resources, minor gap", two));
+
+    if flavour == Flavour::V9 {
+        let quorate = || {
+            let mut st = base();
+            if let Some(r) = st.resources.get_mut("r0") {
+                r.config.quorum = Quorum::Majority;
+            }
+            up(&mut st, &["alpha", "beta"]);
+            assert!(ops::promote(&mut st, "r0", "alpha", false, false, 0).is_ok());
+            st
+        };
+        let mut lost = quorate();
+        assert!(ops::crash(&mut lost, "r0", "beta", 0).is_ok());
+        ops::reconcile(&mut lost, "r0", 0);
+        out.push((QUORUM_LOST, lost));
+        let mut kept = quorate();
+        assert!(ops::down(&mut kept, "r0", "beta", false).is_ok());
+        ops::reconcile(&mut kept, "r0", 0);
+        out.push((QUORUM_KEPT, kept));
+    }
     out
 }
+
+/// resource-and-stonith, alpha Primary, the link cut: alpha's I/O is frozen (`susp_fen`).
+fn frozen_primary(flavour: Flavour) -> SimState {
+    let mut st = SimState {
+        flavour,
+        ..SimState::default()
+    };
+    let mut spec = ResourceSpec::simple("r0", 1, &["alpha", "beta"]);
+    spec.fencing = drbd_sim::states::Fencing::ResourceAndStonith;
+    assert!(add_resource(&mut st, spec).is_ok());
+    for n in ["alpha", "beta"] {
+        assert!(ops::up(&mut st, "r0", n).is_ok());
+    }
+    ops::reconcile(&mut st, "r0", 0);
+    assert!(ops::promote(&mut st, "r0", "alpha", false, false, 0).is_ok());
+    if let Some(r) = st.resources.get_mut("r0") {
+        r.partitioned = true;
+    }
+    ops::reconcile(&mut st, "r0", 0);
+    assert!(view(&st, "r0", "alpha").is_some_and(|v| v.susp));
+    st
+}
+
+#[test]
+fn frozen_io_reads_as_suspended_in_proc_drbd_and_events2() {
+    let st = frozen_primary(Flavour::V84);
+    let text = render::proc_drbd::render(&st, "alpha");
+    let status = no_errors(drbd_status::proc_drbd::parse(&text), "proc", &text).to_status();
+    let r = status.resource("minor-1").expect("minor-1");
+    assert!(!r.suspended.is_empty(), "{text}\n{r:?}");
+    let text = render::events2::render_now(&st, "alpha", None, false);
+    let status = no_errors(drbd_status::events2::parse(&text), "events2", &text).to_status();
+    let r = status.resource("r0").expect("r0");
+    assert!(!r.suspended.is_empty(), "{text}\n{r:?}");
+    // the Secondary on the other side is not frozen
+    let text = render::proc_drbd::render(&st, "beta");
+    let status = no_errors(drbd_status::proc_drbd::parse(&text), "proc", &text).to_status();
+    assert!(status
+        .resource("minor-1")
+        .expect("minor-1")
+        .suspended
+        .is_empty());
+}
+/// DRBD 9, `quorum majority`: alpha is Primary and beta died without a word.
+const QUORUM_LOST: &str = "quorum lost: peer crashed";
+/// DRBD 9, `quorum majority`: beta went down gracefully, so alpha keeps quorum.
+const QUORUM_KEPT: &str = "quorum kept: peer left gracefully";
 
 fn view(st: &SimState, res: &str, node: &str) -> Option<View> {
     st.resources.get(res).and_then(|r| r.view(node))
@@ -310,4 +379,42 @@ fn standalone_84_events2_has_no_conn_name() {
         ),
         "{text}"
     );
+}
+
+/// The device-level quorum of alpha's r0 as each DRBD 9 rendering reports it, parsed.
+fn alpha_quorum(st: &SimState) -> [Option<bool>; 3] {
+    let quorum = |status: Status| {
+        status
+            .resource("r0")
+            .and_then(|r| r.devices.first().and_then(|d| d.quorum))
+    };
+    let text = render::status::render(st, "alpha", None).unwrap_or_default();
+    let from_text = no_errors(drbd_status::status_text::parse(&text), "status", &text);
+    let json = render::json::render(st, "alpha", None).unwrap_or_default();
+    let from_json = no_errors(drbd_status::status_json::parse(&json), "json", &json);
+    let ev = render::events2::render_now(st, "alpha", None, false);
+    let from_events = no_errors(drbd_status::events2::parse(&ev), "events2", &ev);
+    [
+        quorum(from_text.to_status()),
+        quorum(from_json.to_status()),
+        quorum(from_events.to_status()),
+    ]
+}
+
+#[test]
+fn drbd9_quorum_loss_reads_back_from_every_rendering() {
+    let all = scenarios(Flavour::V9);
+    let find = |name: &str| match all.iter().find(|(w, _)| *w == name) {
+        Some((_, st)) => st.clone(),
+        None => panic!("no scenario {name}"),
+    };
+    let lost = find(QUORUM_LOST);
+    // The text status prints only `quorum:no`; JSON and events2 always carry the flag.
+    assert_eq!(alpha_quorum(&lost), [Some(false), Some(false), Some(false)]);
+    let text = render::status::render(&lost, "alpha", None).unwrap_or_default();
+    assert!(text.contains("  disk:UpToDate quorum:no\n"), "{text}");
+    let kept = find(QUORUM_KEPT);
+    let [text_q, json_q, events_q] = alpha_quorum(&kept);
+    assert_ne!(text_q, Some(false));
+    assert_eq!((json_q, events_q), (Some(true), Some(true)));
 }

@@ -127,6 +127,19 @@ mod tests {
         Args::command().debug_assert();
     }
 
+    /// packaging/man/drbd-status.1 is generated from this definition (clap_mangen), so it says
+    /// what --help says; `MFS_HA_UPDATE_DOCS=1` rewrites it.
+    #[test]
+    fn manual_page_is_up_to_date() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../packaging/man/drbd-status.1");
+        let page = manpages::clap_page(Args::command(), "1");
+        assert_eq!(
+            page.and_then(|p| manpages::check_generated(&path, &p)),
+            Ok(())
+        );
+    }
+
     #[test]
     fn seconds_accept_fractions_and_refuse_zero() {
         assert_eq!(positive_seconds("0.5"), Ok(Duration::from_millis(500)));

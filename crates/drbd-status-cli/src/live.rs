@@ -1,21 +1,17 @@
 //! The live system: `/proc/drbd`, and `drbdsetup status --json` where `/proc/drbd` cannot tell.
 
 use crate::args::InputFormat;
-use crate::input::{parse_bytes, Loaded};
+use crate::loaded::{parse_bytes, Loaded};
 use anyhow::{anyhow, bail, Context, Result};
 use drbd_status::{Diagnostic, Status};
+use hostops::command::{self, CommandError};
+use hostops::Deadline;
 use std::ffi::OsStr;
-use std::io::{ErrorKind, Read};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::path::PathBuf;
-use std::process::{Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
-
-/// Output of drbdsetup beyond this is cut: no status is this large, a runaway process may be.
-const MAX_OUTPUT: u64 = 64 * 1024 * 1024;
-/// How long to wait for the pipes once the process is gone (a stray grandchild may hold them).
-const PIPE_GRACE: Duration = Duration::from_secs(1);
+use std::io::ErrorKind;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::ExitStatus;
+use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -82,77 +78,38 @@ pub struct Output {
     pub stderr: Vec<u8>,
 }
 
-/// Runs `program args…` (no shell) and kills its whole process group at the deadline.
-/// A non-zero exit, a signal or the deadline are errors that quote the command's stderr.
-pub fn run_with_deadline<I, S>(program: &PathBuf, args: I, timeout: Duration) -> Result<Output>
+/// Runs `program args…` through the host layer's runner (no shell, the whole process group
+/// killed at the deadline). A non-zero exit, a signal or the deadline are errors that quote
+/// the command's stderr.
+pub fn run_with_deadline<I, S>(program: &Path, args: I, timeout: Duration) -> Result<Output>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .map_err(|e| match e.kind() {
-            ErrorKind::NotFound => anyhow!(
-                "{} not found (install drbd-utils or pass --drbdsetup PATH)",
-                program.display()
-            ),
-            _ => anyhow!("cannot run {}: {e}", program.display()),
-        })?;
-    let stdout = read_in_background(child.stdout.take());
-    let stderr = read_in_background(child.stderr.take());
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break Some(status);
-        }
-        if Instant::now() >= deadline {
-            kill_process_group(child.id());
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
+    let mut argv = vec![program.as_os_str().to_os_string()];
+    argv.extend(args.into_iter().map(|a| a.as_ref().to_os_string()));
+    let quoted = |stderr: &str| {
+        quote_stderr(stderr.as_bytes())
+            .map(|s| format!(": {s}"))
+            .unwrap_or_default()
     };
-    let stderr = stderr.recv_timeout(PIPE_GRACE).unwrap_or_default();
-    let said = quote_stderr(&stderr)
-        .map(|s| format!(": {s}"))
-        .unwrap_or_default();
-    match status {
-        None => bail!(
-            "did not finish within {}s and was killed{said}",
-            timeout.as_secs_f64()
-        ),
-        Some(status) if !status.success() => bail!("{}{said}", describe_failure(status)),
-        Some(_) => Ok(Output {
-            stdout: stdout.recv_timeout(PIPE_GRACE).unwrap_or_default(),
-            stderr,
+    match command::run_unchecked(&argv, &Deadline::after(timeout)) {
+        Ok(out) if out.success() => Ok(Output {
+            stdout: out.stdout.into_bytes(),
+            stderr: out.stderr.into_bytes(),
         }),
-    }
-}
-
-fn read_in_background<R: Read + Send + 'static>(pipe: Option<R>) -> mpsc::Receiver<Vec<u8>> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(pipe) = pipe {
-            let _ = pipe.take(MAX_OUTPUT).read_to_end(&mut buf);
-        }
-        let _ = tx.send(buf);
-    });
-    rx
-}
-
-fn kill_process_group(pid: u32) {
-    if let Ok(pid) = libc::pid_t::try_from(pid) {
-        // SAFETY: kill(2) with a negative pid signals the process group this child leads
-        // (spawned with process_group(0)); it touches no memory of ours.
-        unsafe {
-            libc::kill(-pid, libc::SIGKILL);
+        Ok(out) => bail!("{}{}", describe_failure(out.status), quoted(&out.stderr)),
+        Err(CommandError::NotFound { .. }) => bail!(
+            "{} not found (install drbd-utils or pass --drbdsetup PATH)",
+            program.display()
+        ),
+        Err(CommandError::TimedOut { last_stderr, .. }) => bail!(
+            "did not finish within {}s and was killed{}",
+            timeout.as_secs_f64(),
+            quoted(last_stderr.as_deref().unwrap_or_default())
+        ),
+        Err(e @ (CommandError::Spawn { .. } | CommandError::Failed { .. })) => {
+            Err(anyhow!("cannot run {}: {e}", program.display()))
         }
     }
 }
@@ -188,6 +145,7 @@ fn quote_stderr(stderr: &[u8]) -> Option<String> {
 mod tests {
     use super::*;
     use drbd_status::Format;
+    use std::time::Instant;
 
     fn sh(script: &str, timeout: Duration) -> Result<Output> {
         run_with_deadline(&PathBuf::from("/bin/sh"), ["-c", script], timeout)

@@ -6,6 +6,7 @@
 mod args;
 mod input;
 mod live;
+mod loaded;
 mod progress;
 mod render_check;
 mod render_json;

@@ -57,7 +57,8 @@ impl Health {
 }
 
 impl Resource {
-    /// Judges one resource: data at risk is CRITICAL, lost redundancy WARNING.
+    /// Judges one resource: data at risk is CRITICAL, lost redundancy WARNING, a state this
+    /// crate cannot read UNKNOWN (never OK: callers may judge one resource alone).
     pub fn health(&self) -> Health {
         let mut h = Health::ok();
         let name = &self.name;
@@ -69,6 +70,9 @@ impl Resource {
                 Level::Critical,
                 format!("{name}: I/O suspended ({})", self.suspended.join(",")),
             );
+        }
+        if self.devices.is_empty() {
+            h.raise(Level::Unknown, format!("{name}: no volume reported"));
         }
         for d in &self.devices {
             let vol = d.volume;
@@ -126,6 +130,12 @@ impl Resource {
                 }
             }
         }
+        for u in self.unknown_values() {
+            h.raise(
+                Level::Unknown,
+                format!("{}: unknown value '{}'", u.at, u.raw),
+            );
+        }
         h
     }
 }
@@ -144,12 +154,6 @@ impl Status {
             let rh = r.health();
             h.level = h.level.max(rh.level);
             h.reasons.extend(rh.reasons);
-        }
-        for u in self.unknown_values() {
-            h.raise(
-                Level::Unknown,
-                format!("{}: unknown value '{}'", u.at, u.raw),
-            );
         }
         h
     }
@@ -196,6 +200,31 @@ mod tests {
         r.connections
             .push(connection(ConnectionState::Connecting, Role::Unknown, pd));
         assert_eq!(r.health().level, Level::Warning);
+    }
+
+    #[test]
+    fn unknown_value_alone_makes_a_resource_unknown() {
+        let mut r = resource(Role::from("?"), DiskState::UpToDate);
+        assert_eq!(r.health().level, Level::Unknown);
+        r.role = Role::Primary;
+        let pd = peer_device(ReplicationState::Established, DiskState::UpToDate);
+        r.connections.push(connection(
+            ConnectionState::Connected,
+            Role::from("TOO_LARGE"),
+            pd,
+        ));
+        let h = r.health();
+        assert_eq!(h.level, Level::Unknown);
+        assert_eq!(h.reasons, vec!["r0/peer role: unknown value 'TOO_LARGE'"]);
+    }
+
+    #[test]
+    fn resource_without_volumes_is_unknown_not_ok() {
+        let mut r = resource(Role::Primary, DiskState::UpToDate);
+        r.devices.clear();
+        let h = r.health();
+        assert_eq!(h.level, Level::Unknown);
+        assert_eq!(h.reasons, vec!["r0: no volume reported"]);
     }
 
     #[test]

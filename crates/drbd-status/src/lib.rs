@@ -82,7 +82,7 @@ pub fn detect(input: &str) -> Option<InputKind> {
     if events2::ACTIONS.contains(&event_head) || event_head == "-" {
         return Some(InputKind::Events2);
     }
-    if trimmed.starts_with("# No currently configured DRBD found") {
+    if text::says_none_configured(trimmed) {
         return Some(InputKind::StatusText);
     }
     let has_role = trimmed.split_whitespace().any(|t| t.starts_with("role:"));

@@ -170,44 +170,10 @@ impl Status {
 
     /// Every enum value that was kept raw because it is unknown, so callers can report them.
     pub fn unknown_values(&self) -> Vec<UnknownValue> {
-        let mut found = Vec::new();
-        let mut note = |at: String, raw: Option<&str>| {
-            if let Some(raw) = raw {
-                found.push(UnknownValue {
-                    at,
-                    raw: raw.to_string(),
-                });
-            }
-        };
-        for r in &self.resources {
-            note(format!("{} role", r.name), other(&r.role));
-            for d in &r.devices {
-                note(
-                    format!("{}/{} disk", r.name, d.volume),
-                    d.disk.as_ref().and_then(other_disk),
-                );
-            }
-            for c in &r.connections {
-                let at = format!("{}/{}", r.name, c.name);
-                note(
-                    format!("{at} connection"),
-                    c.state.is_other().then(|| c.state.as_str()),
-                );
-                note(format!("{at} role"), other(&c.peer_role));
-                for p in &c.peer_devices {
-                    let at = format!("{at}/{}", p.volume);
-                    note(
-                        format!("{at} replication"),
-                        p.replication.is_other().then(|| p.replication.as_str()),
-                    );
-                    note(
-                        format!("{at} peer-disk"),
-                        p.peer_disk.as_ref().and_then(other_disk),
-                    );
-                }
-            }
-        }
-        found
+        self.resources
+            .iter()
+            .flat_map(Resource::unknown_values)
+            .collect()
     }
 }
 
@@ -220,6 +186,47 @@ fn other_disk(disk: &DiskState) -> Option<&str> {
 }
 
 impl Resource {
+    /// Every enum value of this resource that was kept raw because it is unknown.
+    pub fn unknown_values(&self) -> Vec<UnknownValue> {
+        let mut found = Vec::new();
+        let mut note = |at: String, raw: Option<&str>| {
+            if let Some(raw) = raw {
+                found.push(UnknownValue {
+                    at,
+                    raw: raw.to_string(),
+                });
+            }
+        };
+        let r = self;
+        note(format!("{} role", r.name), other(&r.role));
+        for d in &r.devices {
+            note(
+                format!("{}/{} disk", r.name, d.volume),
+                d.disk.as_ref().and_then(other_disk),
+            );
+        }
+        for c in &r.connections {
+            let at = format!("{}/{}", r.name, c.name);
+            note(
+                format!("{at} connection"),
+                c.state.is_other().then(|| c.state.as_str()),
+            );
+            note(format!("{at} role"), other(&c.peer_role));
+            for p in &c.peer_devices {
+                let at = format!("{at}/{}", p.volume);
+                note(
+                    format!("{at} replication"),
+                    p.replication.is_other().then(|| p.replication.as_str()),
+                );
+                note(
+                    format!("{at} peer-disk"),
+                    p.peer_disk.as_ref().and_then(other_disk),
+                );
+            }
+        }
+        found
+    }
+
     /// This node holds the resource as Primary.
     pub fn is_primary(&self) -> bool {
         self.role == Role::Primary

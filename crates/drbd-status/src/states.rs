@@ -18,6 +18,9 @@ macro_rules! drbd_enum {
         }
 
         impl $name {
+            /// Every name this crate knows, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($variant)),+];
+
             /// The name DRBD prints for this state.
             pub fn as_str(&self) -> &str {
                 match self {

@@ -47,6 +47,18 @@ pub fn reason_list(raw: Option<&str>) -> Vec<String> {
     }
 }
 
+/// True for drbd-utils' `# No currently configured DRBD found.`, whatever blanks separate
+/// the words (copies turn spaces into tabs or runs of spaces).
+pub fn says_none_configured(line: &str) -> bool {
+    let mut words = line.split_whitespace();
+    ["#", "No", "currently", "configured", "DRBD"]
+        .iter()
+        .all(|w| words.next() == Some(w))
+        && words
+            .next()
+            .is_some_and(|w| w.trim_end_matches('.') == "found")
+}
+
 /// Parses an unsigned number that may carry `,` thousands separators (`1,024,000`).
 pub fn parse_grouped_u64(raw: &str) -> Option<u64> {
     if raw.is_empty() || raw.starts_with(',') || raw.ends_with(',') {
@@ -82,6 +94,20 @@ mod tests {
         assert!(reason_list(None).is_empty());
         assert!(reason_list(Some("no")).is_empty());
         assert_eq!(reason_list(Some("user,no-data")), vec!["user", "no-data"]);
+    }
+
+    #[test]
+    fn none_configured_is_recognised_with_any_blanks() {
+        assert!(says_none_configured(
+            "# No currently configured DRBD found."
+        ));
+        assert!(says_none_configured(
+            "#\tNo  currently\tconfigured DRBD found"
+        ));
+        assert!(!says_none_configured("# No currently configured DRBD"));
+        assert!(!says_none_configured(
+            "# No currently configured DRBD foundry"
+        ));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //!
 //! The state file holds `started` or `promoted`; no file means stopped.
 
+#![cfg_attr(not(test), no_main)]
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -11,6 +13,8 @@ use ha_agent::{Action, ActionSpec, Agent, AgentError, AgentSpec, Ctx, Health, Pa
 struct Dummy;
 
 impl Agent for Dummy {
+    type Settings = PathBuf;
+
     fn spec(&self) -> AgentSpec {
         AgentSpec::new("Dummy", env!("CARGO_PKG_VERSION"), "Example resource: a state file")
             .longdesc(
@@ -40,9 +44,7 @@ impl Agent for Dummy {
             .param(ParamSpec::string("trace", "Trace file").longdesc(
                 "When set, start and stop append 'enter'/'leave' lines with timestamps here (tests of serialisation).",
             ))
-            .param(ParamSpec::integer("timeout", "Seconds every action may take").longdesc(
-                "When set, the budget of every action in seconds (heartbeat has no timeouts of its own).",
-            ))
+            .param(ha_agent::deadline::timeout_param())
             .param(ParamSpec::string("password", "A secret").longdesc(
                 "Never used; shows that values of parameters named like password are not recorded.",
             ))
@@ -51,14 +53,18 @@ impl Agent for Dummy {
             .action(ActionSpec::new(Action::Demote, 20))
     }
 
-    fn validate(&self, ctx: &Ctx) -> Result<(), AgentError> {
+    /// The state file; `delay_ms` checked (the helpers below read the rest from `ctx`).
+    fn settings(&self, ctx: &Ctx) -> Result<PathBuf, AgentError> {
         let delay = ctx.params().get_int("delay_ms")?;
         if delay < 0 {
             return Err(AgentError::configured(format!(
                 "delay_ms must not be negative, got {delay}"
             )));
         }
-        let state = state_file(ctx);
+        Ok(state_file(ctx))
+    }
+
+    fn validate(&self, ctx: &Ctx, state: &PathBuf) -> Result<(), AgentError> {
         let dir = state.parent().filter(|d| !d.as_os_str().is_empty());
         if let Some(dir) = dir.filter(|d| !d.is_dir()) {
             if ctx.action() == Action::Start {
@@ -75,7 +81,7 @@ impl Agent for Dummy {
         Ok(())
     }
 
-    fn start(&self, ctx: &Ctx) -> Result<(), AgentError> {
+    fn start(&self, ctx: &Ctx, _state: &PathBuf) -> Result<(), AgentError> {
         traced(ctx, "start", || {
             failing(ctx, "start")?;
             pause(ctx)?;
@@ -86,7 +92,7 @@ impl Agent for Dummy {
         })
     }
 
-    fn stop(&self, ctx: &Ctx) -> Result<(), AgentError> {
+    fn stop(&self, ctx: &Ctx, _state: &PathBuf) -> Result<(), AgentError> {
         traced(ctx, "stop", || {
             failing(ctx, "stop")?;
             pause(ctx)?;
@@ -101,7 +107,7 @@ impl Agent for Dummy {
         })
     }
 
-    fn monitor(&self, ctx: &Ctx, _level: u32) -> Result<Health, AgentError> {
+    fn monitor(&self, ctx: &Ctx, _state: &PathBuf, _level: u32) -> Result<Health, AgentError> {
         let state = read_state(ctx)?;
         if ctx.params().get_str("fail")? == "monitor" {
             return Ok(Health::Failed("asked to fail monitor".into()));
@@ -113,7 +119,7 @@ impl Agent for Dummy {
         })
     }
 
-    fn promote(&self, ctx: &Ctx) -> Result<(), AgentError> {
+    fn promote(&self, ctx: &Ctx, _state: &PathBuf) -> Result<(), AgentError> {
         failing(ctx, "promote")?;
         match read_state(ctx)? {
             None => Err(AgentError::generic("cannot promote: not started")),
@@ -121,7 +127,7 @@ impl Agent for Dummy {
         }
     }
 
-    fn demote(&self, ctx: &Ctx) -> Result<(), AgentError> {
+    fn demote(&self, ctx: &Ctx, _state: &PathBuf) -> Result<(), AgentError> {
         failing(ctx, "demote")?;
         match read_state(ctx)? {
             None => Err(AgentError::generic("cannot demote: not started")),
@@ -201,9 +207,7 @@ fn traced<T>(
     result
 }
 
-fn main() {
-    ha_agent::main(Dummy)
-}
+ha_agent::agent_main!(Dummy);
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::env::Env;
+use crate::spec::{AgentSpec, ParamKind};
 
 pub const DEFAULT_CONFIG_DIR: &str = "/etc/ha.d/mfs-ha";
 
@@ -114,6 +115,42 @@ pub fn parse(path: &Path, text: &str, known: &[&str]) -> Result<ConfigFile, Conf
     })
 }
 
+/// The defaults file a package installs: every parameter commented out with its default, so
+/// the file changes nothing until an operator uncomments a line. It carries no version, so an
+/// upgrade does not make dpkg ask about a file the operator edited for no reason.
+pub fn template(spec: &AgentSpec) -> String {
+    let name = &spec.name;
+    let mut out = format!(
+        "# {DEFAULT_CONFIG_DIR}/{name}.conf: defaults of the {name} agent (mfs-ha).\n\
+         #\n\
+         # Read on every call. A parameter given as an argument (Heartbeat's {name}::a::b, or\n\
+         # name=value) or as OCF_RESKEY_<name> wins over this file; this file wins over the\n\
+         # declared default. One name=value per line; a line starting with # is a comment.\n\
+         # Every parameter is listed below, commented out with its declared default.\n\
+         # See man ocf_mfs-ha_{name} (or man 8 {name}).\n"
+    );
+    for p in &spec.params {
+        let mut facts = vec![match p.kind {
+            ParamKind::Duration(bare) => format!("duration, a bare number counts {}", bare.name()),
+            kind => kind.doc_name().to_string(),
+        }];
+        if p.required {
+            facts.push("required".to_string());
+        }
+        if let Some(n) = p.positional {
+            facts.push(format!("Heartbeat position {n}"));
+        }
+        out.push_str(&format!(
+            "\n# {} ({})\n#{}={}\n",
+            p.shortdesc,
+            facts.join(", "),
+            p.name,
+            p.default.as_deref().unwrap_or("")
+        ));
+    }
+    out
+}
+
 fn unquote(value: &str) -> &str {
     for quote in ['"', '\''] {
         if let Some(inner) = value
@@ -187,8 +224,57 @@ mod tests {
     }
 
     #[test]
+    fn template_changes_nothing_until_a_line_is_uncommented() {
+        use crate::spec::ParamSpec;
+        let spec = AgentSpec::new("Initdrbd", "1", "drbd")
+            .param(
+                ParamSpec::string("drbd_resource", "DRBD resource")
+                    .required()
+                    .positional(1),
+            )
+            .param(ParamSpec::integer("timeout", "Seconds").default("30"))
+            .param(ParamSpec::string("options", "Mount options").default(""))
+            .param(ParamSpec::duration_ms("pause", "Pause").default("200"));
+        let known = ["drbd_resource", "timeout", "options", "pause"];
+        let text = template(&spec);
+        let path = Path::new("/etc/ha.d/mfs-ha/Initdrbd.conf");
+        assert!(text.starts_with("# /etc/ha.d/mfs-ha/Initdrbd.conf: defaults of the Initdrbd"));
+        assert!(
+            text.contains("\n# Seconds (integer)\n#timeout=30\n"),
+            "{text}"
+        );
+        assert!(text.contains("# DRBD resource (string, required, Heartbeat position 1)\n"));
+        assert!(
+            text.contains("\n# Pause (duration, a bare number counts milliseconds)\n#pause=200\n"),
+            "{text}"
+        );
+        assert_eq!(parse(path, &text, &known).unwrap().entries, vec![]);
+        for (key, value) in [("drbd_resource", ""), ("timeout", "30"), ("options", "")] {
+            let edited = text.replace(&format!("\n#{key}="), &format!("\n{key}="));
+            let file = parse(path, &edited, &known).unwrap();
+            assert_eq!(file.entries.len(), 1, "{key}");
+            assert_eq!(file.get(key).unwrap().value, value);
+        }
+    }
+
+    #[test]
     fn missing_file_is_not_an_error() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(load(&dir.path().join("none.conf"), &KNOWN), Ok(None));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_read_without_panic(text in "(?s)(.|\n|=|#|\"){0,300}") {
+            let _ = parse_text(&text);
+        }
+
+        #[test]
+        fn any_value_of_a_known_key_reads_back(value in "[^\n\r\"']{0,40}", key in 0usize..3) {
+            let key = KNOWN[key];
+            let text = format!("# defaults\n{key}={value}\n");
+            let file = parse_text(&text).unwrap();
+            proptest::prop_assert_eq!(&file.get(key).unwrap().value, value.trim());
+        }
     }
 }

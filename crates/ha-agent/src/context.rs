@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::action::Action;
-use crate::command::{self, display_argv, CommandError, Output};
 use crate::deadline::Deadline;
 use crate::invocation::Mode;
 use crate::params::Params;
 use crate::record::{millis, StepRecord};
 use crate::session::Session;
+use hostops::command::{self, display_argv, CommandError, Output};
 
 /// The context of one action. All methods take `&self`, so a step's closure can use it too.
 pub struct Ctx {

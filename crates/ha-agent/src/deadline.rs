@@ -1,77 +1,39 @@
 //! Every action has a deadline, because heartbeat has none and a hung script blocks failover.
 //!
-//! The budget comes from, in order: the agent's declared `timeout` parameter (seconds),
+//! The budget comes from, in order: the agent's declared `timeout` parameter ([`timeout_param`]),
 //! `OCF_RESKEY_CRM_meta_timeout` (ms; the smaller of the two wins when both are set), the
 //! action's declared timeout, else 20 s. When Pacemaker set the budget it will SIGKILL us at
 //! its end, so the action's deadline keeps a reserve and the watchdog fires inside it: the
 //! agent exits with a reason instead of dying silently.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+pub use hostops::Deadline;
 
 use crate::action::Action;
 use crate::env::Env;
 use crate::params::Params;
-use crate::spec::{AgentSpec, ParamKind, Role};
+use crate::spec::{AgentSpec, ParamKind, ParamSpec, Role};
 
 /// The name of the parameter that, when an agent declares it, sets every action's budget.
 pub const TIMEOUT_PARAM: &str = "timeout";
+
+/// The `timeout` parameter as every agent declares it: a duration of 1 s to 24 h whose bare
+/// number counts seconds, as when it was an integer (`timeout=90`, `90s`, `2min`).
+pub fn timeout_param() -> ParamSpec {
+    ParamSpec::duration(TIMEOUT_PARAM, "How long every action may take")
+        .longdesc(
+            "When set, the budget of every action (heartbeat has no timeouts of its own); a \
+             shorter Pacemaker op timeout wins.",
+        )
+        .duration_range(Duration::from_secs(1), Duration::from_secs(86_400))
+}
 
 /// Used when nothing else gives a budget (Pacemaker's own default op timeout).
 pub const FALLBACK: Duration = Duration::from_secs(20);
 
 /// How long the watchdog waits past the deadline when nobody else will kill us.
 pub const GRACE: Duration = Duration::from_millis(500);
-
-/// A point in time by which something must be done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Deadline {
-    at: Instant,
-}
-
-impl Deadline {
-    /// `budget` from now (capped far in the future rather than overflowing).
-    pub fn after(budget: Duration) -> Deadline {
-        Deadline::from(Instant::now(), budget)
-    }
-
-    fn from(start: Instant, budget: Duration) -> Deadline {
-        let at = start
-            .checked_add(budget)
-            .or_else(|| start.checked_add(Duration::from_secs(86_400 * 365)))
-            .unwrap_or(start);
-        Deadline { at }
-    }
-
-    pub fn at(&self) -> Instant {
-        self.at
-    }
-
-    /// Time left; zero once expired.
-    pub fn remaining(&self) -> Duration {
-        self.at.saturating_duration_since(Instant::now())
-    }
-
-    pub fn expired(&self) -> bool {
-        self.remaining().is_zero()
-    }
-
-    /// A sub-deadline `margin` earlier, leaving time for clean-up after a sub-task gives up.
-    pub fn with_margin(&self, margin: Duration) -> Deadline {
-        let at = self.at.checked_sub(margin).unwrap_or_else(Instant::now);
-        Deadline {
-            at: at.min(self.at),
-        }
-    }
-
-    /// The sooner of this deadline and `budget` from now.
-    pub fn within(&self, budget: Duration) -> Deadline {
-        let other = Deadline::after(budget);
-        match other.at < self.at {
-            true => other,
-            false => *self,
-        }
-    }
-}
 
 /// Where an action's budget came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -119,15 +81,14 @@ pub fn action_budget(
     params: Option<&Params>,
     env: &Env,
 ) -> Budget {
+    // `timeout` counts seconds as an integer, or is a duration (`90`, `2min`).
     let from_param = params
         .filter(|_| {
             spec.find_param(TIMEOUT_PARAM)
-                .is_some_and(|p| p.kind == ParamKind::Integer)
+                .is_some_and(|p| matches!(p.kind, ParamKind::Integer | ParamKind::Duration(_)))
         })
-        .and_then(|p| p.opt_int(TIMEOUT_PARAM).ok().flatten())
-        .and_then(|s| u64::try_from(s).ok())
-        .filter(|&s| s > 0)
-        .map(Duration::from_secs);
+        .and_then(|p| p.opt_duration(TIMEOUT_PARAM).ok().flatten())
+        .filter(|d| !d.is_zero());
     let from_pacemaker = env
         .non_empty("OCF_RESKEY_CRM_meta_timeout")
         .and_then(|v| v.trim().parse::<u64>().ok())
@@ -299,6 +260,14 @@ mod tests {
     }
 
     #[test]
+    fn a_duration_timeout_parameter_takes_units() {
+        let spec = spec(false).param(ParamSpec::duration("timeout", "t"));
+        let params = Params::from_pairs(&[("timeout", "2min")]);
+        let b = action_budget(&spec, Action::Start, None, Some(&params), &Env::default());
+        assert_eq!((b.timeout, b.source), (secs(120), BudgetSource::Parameter));
+    }
+
+    #[test]
     fn timeout_parameter_counts_only_when_declared() {
         let params = Params::from_pairs(&[("timeout", "7")]);
         let b = action_budget(
@@ -342,23 +311,5 @@ mod tests {
         });
         assert_eq!(p.deadline, secs(30));
         assert_eq!(p.watchdog, secs(30) + GRACE);
-    }
-
-    #[test]
-    fn deadline_counts_down_and_sub_deadlines_come_earlier() {
-        let d = Deadline::after(secs(10));
-        assert!(!d.expired());
-        assert!(d.remaining() <= secs(10) && d.remaining() > secs(9));
-        let sub = d.with_margin(secs(3));
-        assert!(sub.at() < d.at());
-        assert!(d.with_margin(secs(60)).expired());
-        assert!(d.within(secs(1)).at() < d.at());
-        assert_eq!(d.within(secs(100)), d);
-        assert!(Deadline::after(Duration::ZERO).expired());
-    }
-
-    #[test]
-    fn huge_budget_does_not_overflow() {
-        assert!(!Deadline::after(Duration::MAX).expired());
     }
 }

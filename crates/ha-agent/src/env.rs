@@ -11,13 +11,14 @@ pub struct Env {
 impl Env {
     /// The current process environment; non-UTF-8 values are converted lossily.
     pub fn from_process() -> Env {
+        // `into_string` keeps the buffer `vars_os` allocated: copying every variable again
+        // (`to_string_lossy().into_owned()`) cost more than a whole netlink monitor.
+        let text = |s: std::ffi::OsString| {
+            s.into_string()
+                .unwrap_or_else(|s| s.to_string_lossy().into_owned())
+        };
         std::env::vars_os()
-            .map(|(k, v)| {
-                (
-                    k.to_string_lossy().into_owned(),
-                    v.to_string_lossy().into_owned(),
-                )
-            })
+            .map(|(k, v)| (text(k), text(v)))
             .collect()
     }
 

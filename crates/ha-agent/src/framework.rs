@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Local;
+use chrono::Utc;
 
 use crate::action::Action;
 use crate::agent::Agent;
@@ -21,7 +21,7 @@ use crate::params::{self, Params};
 use crate::record;
 use crate::session::{exit_reason_line, Session};
 use crate::spec::AgentSpec;
-use crate::{config, watchdog};
+use crate::{config, interrupt, watchdog};
 
 /// Waiting longer than this for the instance lock is worth an info line.
 const NOTABLE_LOCK_WAIT: Duration = Duration::from_millis(100);
@@ -39,7 +39,7 @@ pub fn main<A: Agent>(agent: A) -> ! {
 /// One call of `agent` with `argv` (argv\[0\] included) and `env`; returns the exit code.
 pub fn run<A: Agent + ?Sized>(agent: &A, argv: &[String], env: Env) -> i32 {
     let started = Instant::now();
-    let started_wall = Local::now();
+    let started_wall = Utc::now();
     let spec = agent.spec();
     let config_path = config::config_path(&spec.name, &env);
     let inv = match decide_invocation(argv, &env) {
@@ -52,7 +52,7 @@ pub fn run<A: Agent + ?Sized>(agent: &A, argv: &[String], env: Env) -> i32 {
         _ => {}
     }
     let (targets, warning) = LogTargets::from_env(&env);
-    let log = Logger::new(&spec.name, targets);
+    let log = Logger::for_mode(&spec.name, targets, inv.mode == Mode::Ocf);
     if let Some(warning) = warning {
         log.warn(&warning);
     }
@@ -80,7 +80,11 @@ pub fn run<A: Agent + ?Sized>(agent: &A, argv: &[String], env: Env) -> i32 {
     if let Some(e) = param_error {
         return conclude(&session, settle_probe(&session, Outcome::Error(e)));
     }
-    session.log.debug(&describe_params(&session.params));
+    // Redacting and formatting every parameter costs more than a whole netlink monitor:
+    // only when someone reads debug lines.
+    if session.log.debug_enabled() {
+        session.log.debug(&describe_params(&session.params));
+    }
     let plan = deadline::plan(&budget);
     let deadline = Deadline::after(plan.deadline.saturating_sub(started.elapsed()));
     session.log.debug(&format!(
@@ -94,6 +98,9 @@ pub fn run<A: Agent + ?Sized>(agent: &A, argv: &[String], env: Env) -> i32 {
         Arc::clone(&session),
         plan.watchdog.saturating_sub(started.elapsed()),
     );
+    if !read_only(session.inv.action) {
+        interrupt::arm(Arc::clone(&session));
+    }
     let outcome = perform(agent, &session, deadline);
     conclude(&session, outcome)
 }
@@ -107,7 +114,7 @@ fn emit(text: &str) -> i32 {
 
 fn usage_error(spec: &AgentSpec, env: &Env, e: &UsageError) -> i32 {
     let (targets, _) = LogTargets::from_env(env);
-    Logger::new(&spec.name, targets).error(&format!("usage error: {e}"));
+    Logger::for_mode(&spec.name, targets, e.mode == Mode::Ocf).error(&format!("usage error: {e}"));
     let mut err = std::io::stderr().lock();
     let _ = match e.mode {
         Mode::Ocf => writeln!(err, "{}", exit_reason_line(env, &e.message)),
@@ -179,9 +186,12 @@ fn perform<A: Agent + ?Sized>(agent: &A, session: &Arc<Session>, deadline: Deadl
         Err(e) => return Outcome::Error(e),
     };
     let ctx = Ctx::new(Arc::clone(session), deadline);
-    let outcome = match agent.validate(&ctx) {
+    let settings = agent
+        .settings(&ctx)
+        .and_then(|s| agent.validate(&ctx, &s).map(|()| s));
+    let outcome = match settings {
         Err(e) => Outcome::Error(e),
-        Ok(()) => dispatch(agent, &ctx),
+        Ok(settings) => dispatch(agent, &ctx, &settings),
     };
     settle_probe(session, outcome)
 }
@@ -243,23 +253,23 @@ fn read_only(action: Action) -> bool {
     )
 }
 
-fn dispatch<A: Agent + ?Sized>(agent: &A, ctx: &Ctx) -> Outcome {
+fn dispatch<A: Agent + ?Sized>(agent: &A, ctx: &Ctx, s: &A::Settings) -> Outcome {
     let done = |r: Result<(), AgentError>| r.map_or_else(Outcome::Error, |()| Outcome::Done);
     match ctx.action() {
-        Action::Start => done(agent.start(ctx)),
-        Action::Stop => done(agent.stop(ctx)),
+        Action::Start => done(agent.start(ctx, s)),
+        Action::Stop => done(agent.stop(ctx, s)),
         Action::Monitor | Action::Status => agent
-            .monitor(ctx, ctx.check_level())
+            .monitor(ctx, s, ctx.check_level())
             .map_or_else(Outcome::Error, Outcome::Health),
-        Action::Promote => done(agent.promote(ctx)),
-        Action::Demote => done(agent.demote(ctx)),
+        Action::Promote => done(agent.promote(ctx, s)),
+        Action::Demote => done(agent.demote(ctx, s)),
         Action::Notify => {
             let notification = ctx.notification().unwrap_or_else(Notification::empty);
-            done(agent.notify(ctx, &notification))
+            done(agent.notify(ctx, s, &notification))
         }
-        Action::Reload => done(agent.reload(ctx)),
-        Action::MigrateTo => done(agent.migrate_to(ctx)),
-        Action::MigrateFrom => done(agent.migrate_from(ctx)),
+        Action::Reload => done(agent.reload(ctx, s)),
+        Action::MigrateTo => done(agent.migrate_to(ctx, s)),
+        Action::MigrateFrom => done(agent.migrate_from(ctx, s)),
         // Validation already ran; meta-data and usage never get here.
         Action::ValidateAll | Action::MetaData | Action::Usage => Outcome::Done,
     }

@@ -104,10 +104,14 @@ fn param_row(p: &ParamSpec) -> [String; 5] {
     let star = if p.required { "*" } else { "" };
     [
         format!("{}{star}", p.name),
-        p.kind.ocf_name().to_string(),
+        p.kind.doc_name().to_string(),
         p.default.clone().unwrap_or_else(|| "-".to_string()),
         p.positional.map_or("-".to_string(), |n| n.to_string()),
-        p.shortdesc.clone(),
+        match p.range {
+            Some((min, max)) => format!("{} ({min} to {max})", p.shortdesc),
+            None if !p.choices.is_empty() => format!("{} ({})", p.shortdesc, p.choices.join("|")),
+            None => p.shortdesc.clone(),
+        },
     ]
 }
 

@@ -111,7 +111,8 @@ impl std::error::Error for UsageError {}
 /// * OCF when `OCF_RESOURCE_INSTANCE` is set (Pacemaker and ocf-tester always set it), or when
 ///   argv is exactly one OCF-only action (`meta-data`, `monitor`, `validate-all`, ...). The action
 ///   is argv\[1\]; further arguments are ignored.
-/// * Heartbeat when `HA_CURHOST` is set or arguments precede the action (the action is last).
+/// * Heartbeat when `HA_CURHOST` is set or arguments precede the action (the action is last);
+///   a lone `validate-all` with `HA_CURHOST` set is Heartbeat's too (other lone OCF actions are not).
 /// * Manual otherwise, or whenever `--json` is given.
 pub fn decide_invocation(argv: &[String], env: &Env) -> Result<Invocation, UsageError> {
     let args = argv.get(1..).unwrap_or(&[]);
@@ -127,7 +128,11 @@ pub fn decide_invocation(argv: &[String], env: &Env) -> Result<Invocation, Usage
         return ocf_invocation(action, env, Some(instance.to_string()));
     }
     if let [word] = args {
-        if let Some(action) = Action::from_name(word).filter(|a| a.is_ocf_only()) {
+        // A lone validate-all in heartbeat's environment is heartbeat's form of a haresources
+        // entry without arguments (`mfs-ha check` calls it so): settings from the defaults file.
+        let heartbeats = |a: &Action| *a == Action::ValidateAll && env.is_set("HA_CURHOST");
+        if let Some(action) = Action::from_name(word).filter(|a| a.is_ocf_only() && !heartbeats(a))
+        {
             return ocf_invocation(action, env, None);
         }
     }
@@ -309,6 +314,20 @@ mod tests {
             .with("OCF_RESKEY_CRM_meta_timeout", "20000")
             .with("OCF_RESKEY_CRM_meta_interval", interval)
             .with("OCF_RESKEY_state", "/tmp/d1")
+    }
+
+    #[test]
+    fn a_lone_validate_all_under_heartbeat_is_heartbeats_call_and_other_ocf_actions_stay_ocf() {
+        let inv = decide(&["Initdrbd", "validate-all"], &heartbeat_env()).unwrap();
+        assert_eq!(inv.mode, Mode::Heartbeat);
+        assert_eq!(inv.action, Action::ValidateAll);
+        assert!(inv.args.is_empty());
+        let alone = decide(&["Initdrbd", "validate-all"], &Env::default()).unwrap();
+        assert_eq!(alone.mode, Mode::Ocf);
+        for word in ["monitor", "meta-data"] {
+            let inv = decide(&["Initdrbd", word], &heartbeat_env()).unwrap();
+            assert_eq!(inv.mode, Mode::Ocf, "{word}");
+        }
     }
 
     #[test]

@@ -20,20 +20,24 @@
 //! struct Mfsmaster;
 //!
 //! impl Agent for Mfsmaster {
+//!     type Settings = String;
+//!
 //!     fn spec(&self) -> AgentSpec {
 //!         AgentSpec::new("mfsmaster", "0.1.0", "MooseFS master server")
 //!             .param(ParamSpec::string("config", "mfsmaster.cfg").default("/etc/mfs/mfsmaster.cfg"))
 //!             .standard_actions()
 //!     }
-//!     fn start(&self, ctx: &Ctx) -> Result<(), AgentError> {
-//!         let config = ctx.params().get_str("config")?;
+//!     fn settings(&self, ctx: &Ctx) -> Result<String, AgentError> {
+//!         Ok(ctx.params().get_str("config")?.to_string())
+//!     }
+//!     fn start(&self, ctx: &Ctx, config: &String) -> Result<(), AgentError> {
 //!         ctx.step("start daemon", || ctx.run(&["mfsmaster", "-c", config, "start"]))?;
 //!         Ok(())
 //!     }
-//!     fn stop(&self, _ctx: &Ctx) -> Result<(), AgentError> {
+//!     fn stop(&self, _ctx: &Ctx, _config: &String) -> Result<(), AgentError> {
 //!         Ok(())
 //!     }
-//!     fn monitor(&self, _ctx: &Ctx, _level: u32) -> Result<Health, AgentError> {
+//!     fn monitor(&self, _ctx: &Ctx, _config: &String, _level: u32) -> Result<Health, AgentError> {
 //!         Ok(Health::Stopped)
 //!     }
 //! }
@@ -45,16 +49,18 @@
 
 pub mod action;
 pub mod agent;
-pub mod command;
 pub mod config;
 pub mod context;
 pub mod deadline;
+pub mod duration;
 pub mod env;
 mod framework;
 mod help;
+mod interrupt;
 pub mod invocation;
 pub mod lock;
 pub mod log;
+mod manpage;
 mod markdown;
 pub mod metadata;
 pub mod outcome;
@@ -62,17 +68,19 @@ pub mod params;
 pub mod record;
 mod session;
 pub mod spec;
+pub mod start;
 pub mod status;
 mod watchdog;
 
 pub use action::Action;
 pub use agent::Agent;
-pub use command::{CommandError, Output};
 pub use context::{Ctx, Notification};
 pub use deadline::Deadline;
+pub use duration::BareUnit;
 pub use env::Env;
 pub use framework::{main, run};
+pub use hostops::command::{CommandError, Output};
 pub use invocation::{decide_invocation, Invocation, Mode, UsageError};
 pub use outcome::{AgentError, ErrorKind, Health, Outcome};
 pub use params::Params;
-pub use spec::{ActionSpec, AgentSpec, ParamKind, ParamSpec, Role};
+pub use spec::{ActionSpec, AgentSpec, ParamKind, ParamSpec, RefusalDoc, Role};

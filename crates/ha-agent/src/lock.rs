@@ -6,11 +6,11 @@
 //! however it exits, so a killed action never leaves a stale lock.
 
 use std::fs::{DirBuilder, File, OpenOptions};
-use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use hostops::lockholder;
 use nix::errno::Errno;
 use nix::fcntl::{Flock, FlockArg};
 
@@ -82,7 +82,8 @@ pub enum LockError {
     /// Another call held the lock until our deadline.
     Busy {
         path: PathBuf,
-        holder: Option<String>,
+        /// The holder's PID, from /proc/locks.
+        holder: Option<u32>,
     },
 }
 
@@ -94,7 +95,6 @@ impl std::fmt::Display for LockError {
             }
             LockError::Busy { path, holder } => {
                 let by = holder
-                    .as_deref()
                     .map(|pid| format!(" (held by pid {pid})"))
                     .unwrap_or_default();
                 write!(
@@ -115,30 +115,14 @@ pub fn acquire(path: &Path, deadline: &Deadline) -> Result<InstanceLock, LockErr
         path: path.to_path_buf(),
         error,
     };
-    if let Some(dir) = path.parent() {
-        DirBuilder::new()
-            .recursive(true)
-            .mode(0o755)
-            .create(dir)
-            .map_err(io)?;
-    }
     let started = Instant::now();
     let mut pause = Duration::from_millis(5);
     loop {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o644)
-            .open(path)
-            .map_err(io)?;
+        let file = open_creating_dir(path).map_err(io)?;
         match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
-            Ok(mut lock) => {
-                // Who holds it, for the message of whoever waits next; best effort.
-                let _ = lock
-                    .set_len(0)
-                    .and_then(|_| writeln!(*lock, "{}", std::process::id()));
+            // Nothing is written into the file: truncating and writing it cost more than the
+            // rest of a monitor on a disk file system, and the kernel names the holder anyway.
+            Ok(lock) => {
                 return Ok(InstanceLock {
                     _lock: lock,
                     path: path.to_path_buf(),
@@ -150,17 +134,36 @@ pub fn acquire(path: &Path, deadline: &Deadline) -> Result<InstanceLock, LockErr
                 pause = (pause * 2).min(Duration::from_millis(50));
             }
             Err((_, Errno::EWOULDBLOCK | Errno::EINTR)) => {
-                let holder = std::fs::read_to_string(path)
-                    .ok()
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty());
                 return Err(LockError::Busy {
                     path: path.to_path_buf(),
-                    holder,
+                    holder: lockholder::flock_owner(path).ok().flatten(),
                 });
             }
             Err((_, errno)) => return Err(io(std::io::Error::from(errno))),
         }
+    }
+}
+
+/// Opens (creating) the lock file; its directory is made only when missing, since it exists
+/// on every call but the first and every system call counts in a monitor.
+fn open_creating_dir(path: &Path) -> std::io::Result<File> {
+    let open = || {
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o644)
+            .open(path)
+    };
+    match open() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent() {
+                DirBuilder::new().recursive(true).mode(0o755).create(dir)?;
+            }
+            open()
+        }
+        other => other,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Logging as heartbeat's `ha_log` does it: stderr, syslog, `HA_LOGFILE` and `HA_DEBUGLOG`.
 //!
-//! * stderr: every line (debug lines only when debugging), `<Agent>[<pid>]: <LEVEL>: <msg>`.
+//! * stderr: every line (debug lines only when debugging), `<Agent>[<pid>]: <LEVEL>: <msg>`;
+//!   in OCF mode only when nothing else carries the lines ([`lines_on_stderr`]).
 //! * syslog: facility from `HA_LOGFACILITY` (unset, empty or `none`: no syslog), written to
 //!   `/dev/log` as glibc's syslog(3) does (`MFS_HA_SYSLOG_SOCKET` overrides the socket).
 //! * `HA_LOGFILE` and `HA_DEBUGLOG`: appended in ha_log's format
@@ -147,12 +148,26 @@ impl LogTargets {
     }
 }
 
+/// Whether log lines also go to stderr.
+///
+/// Heartbeat sends a script's stderr to its debug log and a person reads it on the terminal,
+/// so in Heartbeat and manual modes they always do. Pacemaker's executor logs whatever an
+/// OCF agent writes to stderr as "error output", so a line that also went to syslog would
+/// appear two or three times in pacemaker.log. In OCF mode lines go to stderr only when
+/// stderr is a terminal or when no syslog facility and no `HA_LOGFILE` would carry them:
+/// the rule of ocf-shellfuncs' `ha_log`. The exit reason is not a log line and always goes.
+pub fn lines_on_stderr(ocf: bool, targets: &LogTargets, stderr_is_terminal: bool) -> bool {
+    !ocf || stderr_is_terminal || (targets.facility.is_none() && targets.logfile.is_none())
+}
+
 /// The logger of one call.
 #[derive(Debug)]
 pub struct Logger {
     agent: String,
     pid: u32,
     targets: LogTargets,
+    /// Whether lines are written to stderr (see [`lines_on_stderr`]).
+    stderr: bool,
     /// heartbeat points our stderr at its debug log; do not write that file twice.
     stderr_is_debuglog: bool,
     socket: Mutex<Option<UnixDatagram>>,
@@ -166,6 +181,7 @@ impl Logger {
             agent: agent.to_string(),
             pid: std::process::id(),
             targets,
+            stderr: true,
             stderr_is_debuglog,
             socket: Mutex::new(None),
             silent: false,
@@ -187,6 +203,19 @@ impl Logger {
         }
     }
 
+    /// The same logger, writing lines to stderr only when `on`.
+    pub fn with_stderr(mut self, on: bool) -> Logger {
+        self.stderr = on;
+        self
+    }
+
+    /// A logger for one call in OCF mode (`ocf`) or not, per [`lines_on_stderr`].
+    pub fn for_mode(agent: &str, targets: LogTargets, ocf: bool) -> Logger {
+        use std::io::IsTerminal;
+        let on = lines_on_stderr(ocf, &targets, std::io::stderr().is_terminal());
+        Logger::new(agent, targets).with_stderr(on)
+    }
+
     pub fn debug_enabled(&self) -> bool {
         self.targets.debug
     }
@@ -196,10 +225,14 @@ impl Logger {
             return;
         }
         let now = Local::now();
-        let mut stderr = std::io::stderr().lock();
-        // Nothing sensible can be done when stderr itself is gone.
-        let _ = writeln!(stderr, "{}", stderr_line(&self.agent, self.pid, level, msg));
-        drop(stderr);
+        if self.stderr {
+            // Nothing sensible can be done when stderr itself is gone.
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "{}",
+                stderr_line(&self.agent, self.pid, level, msg)
+            );
+        }
         if let Some(facility) = self.targets.facility {
             self.send_syslog(&syslog_datagram(
                 facility,
@@ -348,6 +381,28 @@ mod tests {
         let (t, warning) = LogTargets::from_env(&env);
         assert_eq!(t.facility, Some(3));
         assert!(warning.unwrap().contains("loca1"));
+    }
+
+    #[test]
+    fn ocf_lines_reach_stderr_only_when_nothing_else_carries_them() {
+        let (syslog, _) = LogTargets::from_env(&Env::default().with("HA_LOGFACILITY", "daemon"));
+        let (file, _) = LogTargets::from_env(&Env::default().with("HA_LOGFILE", "/var/log/x"));
+        let (debug_only, _) =
+            LogTargets::from_env(&Env::default().with("HA_DEBUGLOG", "/var/log/d"));
+        let (none, _) = LogTargets::from_env(&Env::default());
+        // Pacemaker exports HA_LOGFACILITY: its executor would log stderr a second time.
+        assert!(!lines_on_stderr(true, &syslog, false));
+        assert!(!lines_on_stderr(true, &file, false));
+        assert!(lines_on_stderr(true, &debug_only, false));
+        assert!(lines_on_stderr(true, &none, false));
+        assert!(
+            lines_on_stderr(true, &syslog, true),
+            "a person at a terminal"
+        );
+        assert!(
+            lines_on_stderr(false, &syslog, false),
+            "heartbeat and manual"
+        );
     }
 
     #[test]

@@ -37,15 +37,28 @@ impl AgentSpec {
             out.push_str(&format!(
                 "| `{}` | {} | {} | {} | {} | {} | {} |\n",
                 p.name,
-                p.kind.ocf_name(),
+                p.kind.doc_name(),
                 p.default
                     .as_deref()
                     .map_or("—".to_string(), |d| format!("`{}`", cell(d))),
                 yes_no(p.required),
                 yes_no(p.unique),
                 p.positional.map_or("—".to_string(), |n| n.to_string()),
-                cell(&p.longdesc),
+                cell(&p.described()),
             ));
+        }
+        if !self.refusals.is_empty() {
+            out.push_str(
+                "\n## Refusals and failures\n\n| Action, exit | Message (start of the reason) | What it means, what to do |\n|---|---|---|\n",
+            );
+            for r in &self.refusals {
+                out.push_str(&format!(
+                    "| {} | `{}` | {} |\n",
+                    cell(&r.when),
+                    cell(&r.message).replace('`', "'"),
+                    cell(&r.what_to_do)
+                ));
+            }
         }
         out.push_str("\n## Actions\n\n| Action | Timeout | Interval | Role | Depth |\n|---|---|---|---|---|\n");
         for a in &self.actions {
@@ -125,6 +138,17 @@ mod tests {
         assert!(md.contains("node1 VIPaddr::<ip>"));
         assert!(md.contains("| `ip` | string | — | yes | yes | 1 | The address |"));
         assert!(md.contains("The interface \\| or auto second line"));
+        assert!(!md.contains("## Refusals"), "no table without refusals");
+        let md = spec
+            .param(ParamSpec::integer("n", "Count.").default("1").range(0, 9))
+            .refusal(
+                "start, 6",
+                "ip X is the `network` address",
+                "Use a host address.",
+            )
+            .markdown();
+        assert!(md.contains("Count. Allowed: 0 to 9."));
+        assert!(md.contains("| start, 6 | `ip X is the 'network' address` | Use a host address. |"));
         assert!(md.contains("ocf:mfs-ha:VIPaddr params ip=..."));
         assert!(md.contains("| `monitor` | 20s | 10s | — | 0 |"));
     }

@@ -67,7 +67,7 @@ fn write_parameter(w: &mut Writer<Vec<u8>>, p: &ParamSpec) -> io::Result<()> {
         .with_attribute(("unique", flag(p.unique)))
         .with_attribute(("required", flag(p.required)))
         .write_inner_content(|w| {
-            write_descriptions(w, &p.longdesc, &p.shortdesc)?;
+            write_descriptions(w, &p.described(), &p.shortdesc)?;
             let content = w
                 .create_element("content")
                 .with_attribute(("type", p.kind.ocf_name()));

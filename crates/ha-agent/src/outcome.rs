@@ -98,6 +98,30 @@ impl std::fmt::Display for AgentError {
 
 impl std::error::Error for AgentError {}
 
+/// A helper program that is missing means the agent is not installed (OCF 5).
+impl From<hostops::command::CommandError> for AgentError {
+    fn from(e: hostops::command::CommandError) -> AgentError {
+        match e {
+            hostops::command::CommandError::NotFound { .. } => {
+                AgentError::not_installed(e.to_string())
+            }
+            _ => AgentError::generic(e.to_string()),
+        }
+    }
+}
+
+/// A socket refused for lack of a privilege is OCF 4 (insufficient privileges); any other
+/// socket failure is generic. The message is the host layer's, unchanged.
+impl From<hostops::NetError> for AgentError {
+    fn from(e: hostops::NetError) -> AgentError {
+        if e.permission {
+            AgentError::perm(e.message)
+        } else {
+            AgentError::generic(e.message)
+        }
+    }
+}
+
 /// The state a monitor or status found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Health {
@@ -109,6 +133,11 @@ pub enum Health {
     Failed(String),
     /// Promoted but not working.
     FailedPromoted(String),
+    /// Not working, but something of the resource still runs on this node and the agent could
+    /// not end it (a stop failed, or the process cannot be told apart without its config).
+    /// Heartbeat must read "running" here: after a failed stop it then reboots rather than
+    /// hands the resource to the peer while a copy still runs.
+    FailedRunning(String),
     /// The state could not be determined.
     Unknown(String),
 }
@@ -122,13 +151,17 @@ impl Health {
             Health::Stopped => "stopped",
             Health::Failed(_) => "failed",
             Health::FailedPromoted(_) => "failed_promoted",
+            Health::FailedRunning(_) => "failed_running",
             Health::Unknown(_) => "unknown",
         }
     }
 
     pub fn reason(&self) -> Option<&str> {
         match self {
-            Health::Failed(r) | Health::FailedPromoted(r) | Health::Unknown(r) => Some(r),
+            Health::Failed(r)
+            | Health::FailedPromoted(r)
+            | Health::FailedRunning(r)
+            | Health::Unknown(r) => Some(r),
             Health::Running | Health::Promoted | Health::Stopped => None,
         }
     }
@@ -185,6 +218,7 @@ impl Outcome {
 /// | Stopped                | 7             |             | 3          |           |
 /// | Failed                 | 1             |             | 1          |           |
 /// | FailedPromoted         | 9             |             | 1          |           |
+/// | FailedRunning          | 1             |             | 1          |           |
 /// | Unknown                | 1             |             | 4          |           |
 /// | Error(NotRunning)      | 7             | stop: 0, else 7 | 3      | stop: 0, else 7 |
 /// | Error(kind)            | kind (1–6)    | kind (1–6)  | 4          | kind (1–6) |
@@ -198,7 +232,7 @@ pub fn exit_code(family: Family, action: Action, outcome: &Outcome) -> i32 {
             Health::Running => 0,
             Health::Promoted => 8,
             Health::Stopped => 7,
-            Health::Failed(_) | Health::Unknown(_) => 1,
+            Health::Failed(_) | Health::FailedRunning(_) | Health::Unknown(_) => 1,
             Health::FailedPromoted(_) => 9,
         },
         (Family::Ocf, Outcome::Error(e)) => e.kind.code(),
@@ -208,13 +242,16 @@ pub fn exit_code(family: Family, action: Action, outcome: &Outcome) -> i32 {
             match outcome.as_health() {
                 Health::Running | Health::Promoted => 0,
                 Health::Stopped => 3,
-                Health::Failed(_) | Health::FailedPromoted(_) => 1,
+                Health::Failed(_) | Health::FailedPromoted(_) | Health::FailedRunning(_) => 1,
                 Health::Unknown(_) => 4,
             }
         }
         (Family::Lsb, Outcome::Health(h)) => match h {
             Health::Running | Health::Promoted | Health::Stopped => 0,
-            Health::Failed(_) | Health::FailedPromoted(_) | Health::Unknown(_) => 1,
+            Health::Failed(_)
+            | Health::FailedPromoted(_)
+            | Health::FailedRunning(_)
+            | Health::Unknown(_) => 1,
         },
         (Family::Lsb, Outcome::Error(e)) => e.kind.code(),
     }
@@ -246,6 +283,14 @@ mod tests {
             9
         );
         assert_eq!(exit_code(Ocf, Monitor, &health(Health::Unknown(r()))), 1);
+        assert_eq!(
+            exit_code(Ocf, Monitor, &health(Health::FailedRunning(r()))),
+            1
+        );
+        assert_eq!(
+            exit_code(Lsb, Status, &health(Health::FailedRunning(r()))),
+            1
+        );
         assert_eq!(exit_code(Ocf, Monitor, &err(ErrorKind::NotRunning)), 7);
         assert_eq!(exit_code(Ocf, Monitor, &err(ErrorKind::NotInstalled)), 5);
     }
@@ -279,6 +324,20 @@ mod tests {
                 assert_eq!(exit_code(family, action, &Outcome::Done), 0);
             }
         }
+    }
+
+    #[test]
+    fn socket_errors_keep_their_message_and_a_missing_privilege_is_perm() {
+        let refused = hostops::NetError::permission("netlink: denied (needs root)");
+        assert_eq!(
+            AgentError::from(refused),
+            AgentError::perm("netlink: denied (needs root)")
+        );
+        let other = hostops::NetError::other("netlink: no answer before the deadline");
+        assert_eq!(
+            AgentError::from(other),
+            AgentError::generic("netlink: no answer before the deadline")
+        );
     }
 
     #[test]
@@ -322,5 +381,18 @@ mod tests {
         let e = AgentError::not_installed("drbdadm not found").context("promoting r0");
         assert_eq!(e.kind, ErrorKind::NotInstalled);
         assert_eq!(e.reason, "promoting r0: drbdadm not found");
+    }
+}
+
+#[cfg(test)]
+mod command_error_tests {
+    use super::*;
+
+    #[test]
+    fn missing_program_is_not_installed() {
+        let deadline = hostops::Deadline::after(std::time::Duration::from_secs(10));
+        let err = hostops::command::run(&["/nonexistent/drbdadm", "status"], &deadline);
+        let agent: AgentError = err.unwrap_err().into();
+        assert_eq!(agent.kind, ErrorKind::NotInstalled);
     }
 }

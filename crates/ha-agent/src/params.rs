@@ -6,10 +6,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::config::ConfigFile;
+use crate::duration::{parse_duration, BareUnit};
 use crate::env::Env;
 use crate::outcome::AgentError;
+use crate::spec::parse_int;
+pub use crate::spec::{check_kind, check_value, parse_bool};
 use crate::spec::{AgentSpec, ParamKind, ParamSpec};
 
 /// Where a value came from, for messages and the flight recorder.
@@ -54,37 +58,6 @@ pub struct Params {
     kinds: BTreeMap<String, ParamKind>,
 }
 
-/// Checks that `value` is a valid `kind`; the error reads `parameter 'x': expected ..., got '...'`.
-pub fn check_kind(name: &str, kind: ParamKind, value: &str) -> Result<(), String> {
-    let ok = match kind {
-        ParamKind::String => true,
-        ParamKind::Integer => parse_int(value).is_some(),
-        ParamKind::Boolean => parse_bool(value).is_some(),
-    };
-    match (ok, kind) {
-        (true, _) => Ok(()),
-        (false, ParamKind::Integer) => Err(format!(
-            "parameter '{name}': expected an integer, got '{value}'"
-        )),
-        (false, _) => Err(format!(
-            "parameter '{name}': expected a boolean (true/false, yes/no, 1/0), got '{value}'"
-        )),
-    }
-}
-
-fn parse_int(value: &str) -> Option<i64> {
-    value.trim().parse().ok()
-}
-
-/// OCF-style booleans: `1 yes true on y` and `0 no false off n`, any case.
-pub fn parse_bool(value: &str) -> Option<bool> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "1" | "yes" | "true" | "on" | "y" => Some(true),
-        "0" | "no" | "false" | "off" | "n" => Some(false),
-        _ => None,
-    }
-}
-
 /// Values given as Heartbeat arguments: `name=value` for a declared name, else the next position.
 pub fn from_args(
     spec: &AgentSpec,
@@ -99,6 +72,7 @@ pub fn from_args(
             .filter(|(name, _)| spec.find_param(name).is_some());
         let (name, value, source) = match named {
             Some((name, value)) => (name.to_string(), value.to_string(), Source::Named),
+            None if looks_named(arg) => return Err(unknown_parameter(spec, arg)),
             None => {
                 position = position.saturating_add(1);
                 let param = positional
@@ -116,6 +90,25 @@ pub fn from_args(
         values.insert(name, ParamValue { value, source });
     }
     Ok(values)
+}
+
+/// `word=...` where `word` could be a parameter name: an undeclared one is a typo, never a
+/// positional value (it would become, say, the resource name).
+fn looks_named(arg: &str) -> bool {
+    arg.split_once('=').is_some_and(|(name, _)| {
+        name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+fn unknown_parameter(spec: &AgentSpec, arg: &str) -> AgentError {
+    let name = arg.split_once('=').map_or(arg, |(n, _)| n);
+    let names: Vec<&str> = spec.params.iter().map(|p| p.name.as_str()).collect();
+    AgentError::configured(format!(
+        "argument '{arg}': {} has no parameter '{name}' (parameters: {})",
+        spec.name,
+        names.join(", ")
+    ))
 }
 
 fn too_many_arguments(
@@ -163,26 +156,31 @@ pub fn resolve(
     let mut from_env = from_env(spec, env);
     let mut params = Params::default();
     for p in &spec.params {
-        let from_config = config.and_then(|c| c.get(&p.name)).map(|e| ParamValue {
-            value: e.value.clone(),
-            source: Source::ConfigFile {
-                path: config_path.to_path_buf(),
-                line: e.line,
-            },
-        });
-        let from_default = p.default.as_ref().map(|d| ParamValue {
-            value: d.clone(),
-            source: Source::Default,
-        });
+        // Lower sources are built only when the higher ones have nothing (every call pays).
+        let from_config = || {
+            config.and_then(|c| c.get(&p.name)).map(|e| ParamValue {
+                value: e.value.clone(),
+                source: Source::ConfigFile {
+                    path: config_path.to_path_buf(),
+                    line: e.line,
+                },
+            })
+        };
+        let from_default = || {
+            p.default.as_ref().map(|d| ParamValue {
+                value: d.clone(),
+                source: Source::Default,
+            })
+        };
         let chosen = from_args
             .remove(&p.name)
             .or_else(|| from_env.remove(&p.name))
-            .or(from_config)
-            .or(from_default);
+            .or_else(from_config)
+            .or_else(from_default);
         params.kinds.insert(p.name.clone(), p.kind);
         match chosen {
             Some(v) => {
-                check_kind(&p.name, p.kind, &v.value)
+                check_value(p, &v.value)
                     .map_err(|e| AgentError::configured(format!("{e} (from {})", v.source)))?;
                 params.values.insert(p.name.clone(), v);
             }
@@ -263,6 +261,28 @@ impl Params {
     pub fn opt_int(&self, name: &str) -> Result<Option<i64>, AgentError> {
         match self.is_set(name) {
             true => self.get_int(name).map(Some),
+            false => Ok(None),
+        }
+    }
+
+    /// A duration parameter's value (`30s`, `500ms`...; a bare number in its declared unit,
+    /// seconds for a parameter that is not declared a duration).
+    pub fn get_duration(&self, name: &str) -> Result<Duration, AgentError> {
+        let raw = self.get_str(name)?;
+        let bare = match self.kinds.get(name) {
+            Some(ParamKind::Duration(bare)) => *bare,
+            _ => BareUnit::Seconds,
+        };
+        parse_duration(raw, bare).ok_or_else(|| {
+            AgentError::configured(format!(
+                "parameter '{name}': expected a duration (30s, 500ms, 2min, 1h), got '{raw}'"
+            ))
+        })
+    }
+
+    pub fn opt_duration(&self, name: &str) -> Result<Option<Duration>, AgentError> {
+        match self.is_set(name) {
+            true => self.get_duration(name).map(Some),
             false => Ok(None),
         }
     }
@@ -349,6 +369,42 @@ mod tests {
     }
 
     #[test]
+    fn an_undeclared_name_is_refused_not_taken_as_a_position() {
+        let err = resolve_with(&["foo=bar", "/dev/drbd1"], &Env::default(), None).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Configured);
+        assert!(
+            err.reason
+                .starts_with("argument 'foo=bar': Initdrbd has no parameter 'foo'"),
+            "{err}"
+        );
+        // A value that merely contains '=' (a path) is still positional.
+        let p = resolve_with(&["r0", "/dev/drbd1", "/mnt/a=b"], &Env::default(), None).unwrap();
+        assert_eq!(p.get_str("mountpoint").unwrap(), "/mnt/a=b");
+    }
+
+    #[test]
+    fn integers_outside_their_declared_range_are_refused_with_the_range() {
+        let spec = spec().param(ParamSpec::integer("retries", "r").default("3").range(0, 10));
+        for (value, ok) in [("0", true), ("10", true), ("-1", false), ("11", false)] {
+            let got = resolve(
+                &spec,
+                &args(&["r0", &format!("retries={value}")]),
+                &Env::default(),
+                None,
+                Path::new("/c"),
+            );
+            match (got, ok) {
+                (Ok(p), true) => assert_eq!(p.get_int("retries").unwrap().to_string(), value),
+                (Err(e), false) => assert_eq!(
+                    e.reason,
+                    format!("parameter 'retries': must be 0 to 10, got '{value}' (from a name=value argument)")
+                ),
+                (other, _) => panic!("{value}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn equals_in_a_value_of_undeclared_name_stays_positional() {
         let p = resolve_with(
             &["r0", "/dev/drbd1", "/mnt", "options=data=ordered"],
@@ -364,7 +420,8 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            err.reason.contains("unexpected argument 4 'data=ordered'"),
+            err.reason
+                .contains("argument 'data=ordered': Initdrbd has no parameter 'data'"),
             "{err}"
         );
     }

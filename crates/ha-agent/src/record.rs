@@ -47,7 +47,8 @@ pub struct StepRecord {
 /// One line of the recorder.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FlightRecord {
-    /// Start of the call, local time with offset (RFC 3339).
+    /// Start of the call, UTC (RFC 3339): no time zone file to read on every call; readers
+    /// (`mfs-ha timeline`) show it in local time.
     pub time: String,
     pub agent: String,
     pub version: String,
@@ -77,10 +78,12 @@ pub fn millis(d: Duration) -> f64 {
 
 /// Whether a parameter's value must not be written down.
 pub fn is_secret(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    ["pass", "secret", "token", "credential"]
-        .iter()
-        .any(|w| name.contains(w))
+    // Without lowering a copy of the name: this runs for every parameter of every call.
+    let name = name.as_bytes();
+    ["pass", "secret", "token", "credential"].iter().any(|w| {
+        name.windows(w.len())
+            .any(|part| part.eq_ignore_ascii_case(w.as_bytes()))
+    })
 }
 
 /// Parameter values for the record, secrets replaced by `<redacted>`.
@@ -103,22 +106,34 @@ pub fn append(path: &Path, record: &FlightRecord) -> Result<(), String> {
     let mut line =
         serde_json::to_string(record).map_err(|e| fail("cannot encode record for", &e))?;
     line.push('\n');
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| fail("cannot create directory of", &e))?;
+    // The directory exists on every call but the first: open first, create only when missing
+    // (each call of a monitor pays for every system call here).
+    let mut file = match open_append(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| fail("cannot create directory of", &e))?;
+            }
+            open_append(path)
+        }
+        other => other,
     }
-    if std::fs::metadata(path).is_ok_and(|m| m.len() >= ROTATE_AT) {
+    .map_err(|e| fail("cannot open", &e))?;
+    if file.metadata().is_ok_and(|m| m.len() >= ROTATE_AT) {
         let mut rotated = path.as_os_str().to_owned();
         rotated.push(".1");
         std::fs::rename(path, &rotated).map_err(|e| fail("cannot rotate", &e))?;
+        file = open_append(path).map_err(|e| fail("cannot open", &e))?;
     }
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(|e| fail("cannot open", &e))?;
     // One write of the whole line: O_APPEND keeps concurrent writers' lines whole.
     file.write_all(line.as_bytes())
         .map_err(|e| fail("cannot write", &e))
+}
+
+fn open_append(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
 }
 
 #[cfg(test)]
@@ -180,6 +195,7 @@ mod tests {
             ("dir", "/d"),
         ]);
         let r = redacted(&params);
+        assert!(is_secret("MFS_PASSWORD") && is_secret("api_Token") && !is_secret("pas"));
         assert_eq!(r["password"], "<redacted>");
         assert_eq!(r["admin_passwd"], "<redacted>");
         assert_eq!(r["dir"], "/d");

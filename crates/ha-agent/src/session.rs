@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Local};
+use chrono::{DateTime, Utc};
 
 use crate::action::Action;
 use crate::deadline::Budget;
@@ -29,7 +29,7 @@ pub(crate) struct Session {
     pub budget: Budget,
     pub flight_path: Option<PathBuf>,
     pub started: Instant,
-    pub started_wall: DateTime<Local>,
+    pub started_wall: DateTime<Utc>,
     pub progress: Progress,
 }
 
@@ -174,9 +174,10 @@ impl Session {
             Outcome::Health(h) => {
                 let level = match h {
                     Health::Running | Health::Promoted | Health::Stopped => Level::Debug,
-                    Health::Failed(_) | Health::FailedPromoted(_) | Health::Unknown(_) => {
-                        Level::Warn
-                    }
+                    Health::Failed(_)
+                    | Health::FailedPromoted(_)
+                    | Health::FailedRunning(_)
+                    | Health::Unknown(_) => Level::Warn,
                 };
                 let reason = h.reason().map(|r| format!(": {r}")).unwrap_or_default();
                 (

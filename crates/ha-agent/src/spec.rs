@@ -1,26 +1,41 @@
 //! The one declaration of an agent: its parameters and actions.
 //!
 //! Meta-data XML ([`crate::metadata`]), Heartbeat positional parsing ([`crate::params`]),
-//! `--help` ([`crate::help`]) and the Markdown page ([`crate::markdown`]) are all derived
+//! `--help` (`help`) and the Markdown page (`markdown`) are all derived
 //! from an [`AgentSpec`], so they cannot drift apart.
 
-use crate::action::Action;
+use std::time::Duration;
 
-/// The type of a parameter value, as OCF meta-data names it.
+use crate::action::Action;
+use crate::duration::{format_duration, parse_duration, BareUnit};
+
+/// The type of a parameter value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamKind {
     String,
     Integer,
     Boolean,
+    /// `30`, `30s`, `500ms`, `2min` ([`crate::duration`]); a bare number counts in the unit.
+    Duration(BareUnit),
 }
 
 impl ParamKind {
-    /// The OCF `content type` of this kind.
+    /// The OCF `content type` of this kind. A duration is `string`: `time` is valid in
+    /// resource-agents' `ra-api-1.dtd` (ocf-tester) but not in its `metadata.rng`, so no
+    /// other type passes every validator.
     pub fn ocf_name(self) -> &'static str {
         match self {
-            ParamKind::String => "string",
+            ParamKind::String | ParamKind::Duration(_) => "string",
             ParamKind::Integer => "integer",
             ParamKind::Boolean => "boolean",
+        }
+    }
+
+    /// The name people read in `--help`, manual pages and the operator pages.
+    pub fn doc_name(self) -> &'static str {
+        match self {
+            ParamKind::Duration(_) => "duration",
+            other => other.ocf_name(),
         }
     }
 }
@@ -39,6 +54,14 @@ pub struct ParamSpec {
     pub positional: Option<usize>,
     pub shortdesc: String,
     pub longdesc: String,
+    /// Integers only: the inclusive range of accepted values (`None`: any integer).
+    pub range: Option<(i64, i64)>,
+    /// Strings only: the accepted values (empty: any string). Checked before any action,
+    /// listed in meta-data, `--help` and the operator page. Meta-data keeps `type="string"`
+    /// for them: `type="select"` with `<option>`s fails `ra-api-1.dtd`, whose `content` is EMPTY.
+    pub choices: Vec<String>,
+    /// Durations only: the inclusive range of accepted values.
+    pub duration_range: Option<(Duration, Duration)>,
 }
 
 impl ParamSpec {
@@ -53,6 +76,9 @@ impl ParamSpec {
             positional: None,
             shortdesc: shortdesc.to_string(),
             longdesc: shortdesc.to_string(),
+            range: None,
+            choices: Vec::new(),
+            duration_range: None,
         }
     }
 
@@ -66,6 +92,17 @@ impl ParamSpec {
 
     pub fn boolean(name: &str, shortdesc: &str) -> ParamSpec {
         ParamSpec::new(name, ParamKind::Boolean, shortdesc)
+    }
+
+    /// A duration whose bare number counts seconds, as in Pacemaker (`timeout=30`).
+    pub fn duration(name: &str, shortdesc: &str) -> ParamSpec {
+        ParamSpec::new(name, ParamKind::Duration(BareUnit::Seconds), shortdesc)
+    }
+
+    /// A duration whose bare number counts milliseconds (a parameter that was an integer of
+    /// milliseconds keeps its meaning; `1s` is accepted too).
+    pub fn duration_ms(name: &str, shortdesc: &str) -> ParamSpec {
+        ParamSpec::new(name, ParamKind::Duration(BareUnit::Millis), shortdesc)
     }
 
     pub fn default(mut self, value: &str) -> ParamSpec {
@@ -91,6 +128,53 @@ impl ParamSpec {
     pub fn longdesc(mut self, text: &str) -> ParamSpec {
         self.longdesc = text.to_string();
         self
+    }
+
+    /// Integers: values outside `min..=max` are refused before any action runs.
+    pub fn range(mut self, min: i64, max: i64) -> ParamSpec {
+        self.range = Some((min, max));
+        self
+    }
+
+    /// Strings: only these values are accepted (an enumerated choice declared once, so the
+    /// agent never matches an unknown one and the docs always list them).
+    pub fn choices(mut self, values: &[&str]) -> ParamSpec {
+        self.choices = values.iter().map(|v| v.to_string()).collect();
+        self
+    }
+
+    /// Durations: values outside `min..=max` are refused before any action runs.
+    pub fn duration_range(mut self, min: Duration, max: Duration) -> ParamSpec {
+        self.duration_range = Some((min, max));
+        self
+    }
+
+    /// The long description with the accepted range or choices appended: what meta-data,
+    /// `--help` and the Markdown page show, so they are documented where they are declared.
+    pub fn described(&self) -> String {
+        if let ParamKind::Duration(bare) = self.kind {
+            let mut text = format!(
+                "{} A duration: 30s, 500ms, 2min or 1h; a bare number counts {}.",
+                self.longdesc.trim_end(),
+                bare.name()
+            );
+            if let Some((min, max)) = self.duration_range {
+                let (min, max) = (format_duration(min), format_duration(max));
+                text.push_str(&format!(" Allowed: {min} to {max}."));
+            }
+            return text;
+        }
+        if !self.choices.is_empty() {
+            return format!(
+                "{} One of: {}.",
+                self.longdesc.trim_end(),
+                self.choices.join(", ")
+            );
+        }
+        match self.range {
+            Some((min, max)) => format!("{} Allowed: {min} to {max}.", self.longdesc.trim_end()),
+            None => self.longdesc.clone(),
+        }
     }
 }
 
@@ -147,6 +231,18 @@ impl ActionSpec {
     }
 }
 
+/// One refusal or failure an operator may meet, for the generated page's table: declared next
+/// to the parameters so the page lists the messages the code gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusalDoc {
+    /// Which action(s) and exit code, e.g. `start, 6`.
+    pub when: String,
+    /// The start of the reason as the agent prints it (placeholders in capitals).
+    pub message: String,
+    /// What it means and what to do.
+    pub what_to_do: String,
+}
+
 /// Everything the framework needs to know about an agent, declared once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentSpec {
@@ -158,6 +254,7 @@ pub struct AgentSpec {
     pub longdesc: String,
     pub params: Vec<ParamSpec>,
     pub actions: Vec<ActionSpec>,
+    pub refusals: Vec<RefusalDoc>,
 }
 
 /// Names an agent may not use: heartbeat greps status output for them.
@@ -172,6 +269,7 @@ impl AgentSpec {
             longdesc: shortdesc.to_string(),
             params: Vec::new(),
             actions: Vec::new(),
+            refusals: Vec::new(),
         }
     }
 
@@ -187,6 +285,16 @@ impl AgentSpec {
 
     pub fn action(mut self, action: ActionSpec) -> AgentSpec {
         self.actions.push(action);
+        self
+    }
+
+    /// Documents a refusal or failure (`when`: action(s) and exit code) for the Markdown page.
+    pub fn refusal(mut self, when: &str, message: &str, what_to_do: &str) -> AgentSpec {
+        self.refusals.push(RefusalDoc {
+            when: when.to_string(),
+            message: message.to_string(),
+            what_to_do: what_to_do.to_string(),
+        });
         self
     }
 
@@ -285,9 +393,39 @@ impl AgentSpec {
                 ));
             }
             if let Some(default) = &p.default {
-                if let Err(e) = crate::params::check_kind(&p.name, p.kind, default) {
+                if let Err(e) = check_value(p, default) {
                     problems.push(format!("default of {e}"));
                 }
+            }
+            if !p.choices.is_empty() && p.kind != ParamKind::String {
+                problems.push(format!(
+                    "parameter '{}' has choices but is not a string",
+                    p.name
+                ));
+            }
+            match p.range {
+                Some(_) if p.kind != ParamKind::Integer => problems.push(format!(
+                    "parameter '{}' has a range but is not an integer",
+                    p.name
+                )),
+                Some((min, max)) if min > max => problems.push(format!(
+                    "parameter '{}' has an empty range {min} to {max}",
+                    p.name
+                )),
+                _ => {}
+            }
+            match (p.duration_range, p.kind) {
+                (Some(_), ParamKind::Duration(_)) | (None, _) => {}
+                (Some(_), _) => problems.push(format!(
+                    "parameter '{}' has a duration range but is not a duration",
+                    p.name
+                )),
+            }
+            if p.duration_range.is_some_and(|(min, max)| min > max) {
+                problems.push(format!(
+                    "parameter '{}' has an empty duration range",
+                    p.name
+                ));
             }
         }
         let positions: Vec<usize> = self
@@ -354,6 +492,101 @@ fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '_'
 }
 
+// The syntax of one value against its declaration (kind, range): used here to check
+// defaults and by `params` to check what callers give.
+
+/// Checks that `value` is a valid `kind`; the error reads `parameter 'x': expected ..., got '...'`.
+pub fn check_kind(name: &str, kind: ParamKind, value: &str) -> Result<(), String> {
+    let ok = match kind {
+        ParamKind::String => true,
+        ParamKind::Integer => parse_int(value).is_some(),
+        ParamKind::Boolean => parse_bool(value).is_some(),
+        ParamKind::Duration(bare) => parse_duration(value, bare).is_some(),
+    };
+    match (ok, kind) {
+        (true, _) => Ok(()),
+        (false, ParamKind::Integer) => Err(format!(
+            "parameter '{name}': expected an integer, got '{value}'"
+        )),
+        (false, ParamKind::Duration(bare)) => Err(format!(
+            "parameter '{name}': expected a duration (30s, 500ms, 2min, 1h; a bare number \
+             counts {}), got '{value}'",
+            bare.name()
+        )),
+        (false, _) => Err(format!(
+            "parameter '{name}': expected a boolean (true/false, yes/no, 1/0), got '{value}'"
+        )),
+    }
+}
+
+/// Checks `value` against the declaration: its kind, then an integer's or a duration's range
+/// or a string's choices. The error reads `parameter 'x': must be 1 to 86400, got '-5'`.
+pub fn check_value(p: &ParamSpec, value: &str) -> Result<(), String> {
+    if let (Some(range), ParamKind::Duration(bare)) = (p.duration_range, p.kind) {
+        return check_duration(&p.name, range, bare, value);
+    }
+    check_kind(&p.name, p.kind, value)?;
+    if !p.choices.is_empty() && !p.choices.iter().any(|c| c == value) {
+        return Err(format!(
+            "parameter '{}': must be one of {}, got '{value}'",
+            p.name,
+            p.choices.join(", "),
+        ));
+    }
+    match (p.range, parse_int(value)) {
+        (Some((min, max)), Some(v)) if v < min || v > max => Err(format!(
+            "parameter '{}': must be {min} to {max}, got '{}'",
+            p.name,
+            value.trim()
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A duration with a declared range: both a malformed and an out-of-range value are refused
+/// with the range, `parameter 'timeout': must be 1s to 24h, got '90000' (25h)`; a bare number
+/// is shown in the unit it counts, as the range is.
+fn check_duration(
+    name: &str,
+    (min, max): (Duration, Duration),
+    bare: BareUnit,
+    value: &str,
+) -> Result<(), String> {
+    let range = format!("{} to {}", format_duration(min), format_duration(max));
+    let value = value.trim();
+    match parse_duration(value, bare) {
+        None => Err(format!(
+            "parameter '{name}': expected a duration of {range} (30s, 500ms, 2min, 1h; a bare \
+             number counts {}), got '{value}'",
+            bare.name()
+        )),
+        Some(d) if d < min || d > max => {
+            let is_bare = value.bytes().all(|b| b.is_ascii_digit());
+            let read_as = match is_bare && !d.is_zero() {
+                true => format!(" ({})", format_duration(d)),
+                false => String::new(),
+            };
+            Err(format!(
+                "parameter '{name}': must be {range}, got '{value}'{read_as}"
+            ))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+pub(crate) fn parse_int(value: &str) -> Option<i64> {
+    value.trim().parse().ok()
+}
+
+/// OCF-style booleans: `1 yes true on y` and `0 no false off n`, any case.
+pub fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "yes" | "true" | "on" | "y" => Some(true),
+        "0" | "no" | "false" | "off" | "n" => Some(false),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,6 +642,91 @@ mod tests {
         let problems = spec.problems();
         assert!(problems.iter().any(|p| p.contains("'start'")));
         assert!(problems.iter().any(|p| p.contains("together")));
+    }
+
+    #[test]
+    fn rejects_a_default_outside_its_range_and_a_range_on_a_string() {
+        let spec = sample()
+            .param(ParamSpec::integer("n", "n").default("0").range(1, 9))
+            .param(ParamSpec::string("s", "s").range(1, 2));
+        let problems = spec.problems();
+        assert!(
+            problems.iter().any(|p| p.contains("1 to 9")),
+            "{problems:?}"
+        );
+        assert!(problems.iter().any(|p| p.contains("not an integer")));
+        let fsck = ParamSpec::string("fsck", "When.").choices(&["no", "auto"]);
+        assert_eq!(check_value(&fsck, "auto"), Ok(()));
+        assert_eq!(
+            check_value(&fsck, "always"),
+            Err("parameter 'fsck': must be one of no, auto, got 'always'".to_string())
+        );
+        assert_eq!(fsck.described(), "When. One of: no, auto.");
+        let n = ParamSpec::integer("n", "Count.").range(0, 5);
+        assert_eq!(n.described(), "Count. Allowed: 0 to 5.");
+    }
+
+    #[test]
+    fn durations_are_checked_against_kind_and_range() {
+        let t = ParamSpec::duration("timeout", "Budget.")
+            .duration_range(Duration::from_secs(1), Duration::from_secs(86_400));
+        assert_eq!(check_value(&t, "2min"), Ok(()));
+        assert_eq!(check_value(&t, "30"), Ok(()));
+        assert_eq!(
+            check_value(&t, "500ms"),
+            Err("parameter 'timeout': must be 1s to 24h, got '500ms'".to_string())
+        );
+        assert_eq!(
+            check_value(&t, "90000"),
+            Err("parameter 'timeout': must be 1s to 24h, got '90000' (25h)".to_string())
+        );
+        assert_eq!(
+            check_value(&t, "0"),
+            Err("parameter 'timeout': must be 1s to 24h, got '0'".to_string())
+        );
+        assert_eq!(
+            check_value(&t, "-5"),
+            Err(
+                "parameter 'timeout': expected a duration of 1s to 24h (30s, 500ms, 2min, 1h; \
+                 a bare number counts seconds), got '-5'"
+                    .to_string()
+            )
+        );
+        let unbounded = ParamSpec::duration("d", "d");
+        assert_eq!(
+            check_value(&unbounded, "soon"),
+            Err(
+                "parameter 'd': expected a duration (30s, 500ms, 2min, 1h; a bare \
+                 number counts seconds), got 'soon'"
+                    .to_string()
+            )
+        );
+        let ms = ParamSpec::duration_ms("gap", "Gap.")
+            .duration_range(Duration::ZERO, Duration::from_secs(60));
+        assert_eq!(check_value(&ms, "60000"), Ok(()));
+        assert_eq!(
+            check_value(&ms, "60001"),
+            Err("parameter 'gap': must be 0s to 1min, got '60001' (60001ms)".to_string())
+        );
+        assert_eq!(
+            t.described(),
+            "Budget. A duration: 30s, 500ms, 2min or 1h; a bare number counts seconds. \
+             Allowed: 1s to 24h."
+        );
+        assert_eq!(t.kind.ocf_name(), "string");
+        assert_eq!(t.kind.doc_name(), "duration");
+        let spec = sample()
+            .param(ParamSpec::integer("n", "n").duration_range(Duration::ZERO, Duration::ZERO))
+            .param(ParamSpec::duration_ms("d", "d").default("2x"));
+        let problems = spec.problems();
+        assert!(
+            problems.iter().any(|p| p.contains("not a duration")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("expected a duration")),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -404,3 +404,68 @@ fn syslog_gets_lines_when_a_facility_is_set() {
     );
     assert!(line.contains("INFO: start"), "{line}");
 }
+
+/// Pacemaker exports `HA_LOGFACILITY` and logs an agent's stderr as "error output": a line
+/// on both would appear three times in pacemaker.log. In OCF mode stderr carries only the
+/// exit reason; every log line goes to syslog once.
+#[test]
+fn ocf_mode_with_syslog_writes_only_the_exit_reason_to_stderr() {
+    let sb = Sandbox::new();
+    let socket = sb.path("log.sock");
+    let server = std::os::unix::net::UnixDatagram::bind(&socket).unwrap();
+    server
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let state = sb.state("s");
+    let ocf = |action: &str, fail: &str| {
+        let mut c = sb.ocf(action, &[("state", &state), ("fail", fail)]);
+        c.env("HA_LOGFACILITY", "daemon")
+            .env("MFS_HA_SYSLOG_SOCKET", &socket);
+        run(&mut c)
+    };
+    let (rc, out, err) = ocf("start", "");
+    assert_eq!((rc, out.as_str(), err.as_str()), (0, "", ""));
+    let (rc, _, err) = ocf("stop", "stop");
+    assert_eq!(rc, 1);
+    assert_eq!(err, "ocf-exit-reason:asked to fail stop\n");
+    let mut lines = Vec::new();
+    let mut buf = [0u8; 512];
+    while let Ok(n) = server.recv(&mut buf) {
+        lines.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        if lines.len() == 2 {
+            break;
+        }
+    }
+    assert!(lines[0].contains("INFO: start d1: done"), "{lines:?}");
+    assert!(
+        lines[1].contains("ERROR: stop d1 failed (rc 1, ")
+            && lines[1].ends_with("asked to fail stop"),
+        "{lines:?}"
+    );
+    // Without any other target the lines stay on stderr, as ocf-shellfuncs' ha_log does.
+    let (_, _, err) = run(&mut sb.ocf("stop", &[("state", &state), ("fail", "stop")]));
+    assert!(err.contains("ERROR: stop d1 failed"), "{err}");
+}
+
+/// A duration parameter takes Pacemaker's spellings, and its range is checked like an integer's.
+#[test]
+fn duration_parameters_take_units_and_are_range_checked() {
+    let sb = Sandbox::new();
+    let state = sb.state("s");
+    assert_eq!(
+        code(&mut sb.heartbeat(&[&state, "timeout=2min", "start"])),
+        0
+    );
+    let record = sb.records().pop().expect("a record");
+    assert_eq!(record["budget_ms"], 120_000, "{record}");
+    assert_eq!(record["budget_source"], "parameter", "{record}");
+    let (rc, _, err) = run(&mut sb.ocf("validate-all", &[("timeout", "500ms")]));
+    assert_eq!(rc, 6);
+    assert!(
+        err.contains("ocf-exit-reason:parameter 'timeout': must be 1s to 24h, got '500ms'"),
+        "{err}"
+    );
+    let (rc, _, err) = run(&mut sb.ocf("validate-all", &[("timeout", "soon")]));
+    assert_eq!(rc, 6);
+    assert!(err.contains("expected a duration"), "{err}");
+}

@@ -148,6 +148,59 @@ fn watchdog_bounds_heartbeat_calls_through_the_timeout_parameter() {
     assert_eq!(sb.records().pop().unwrap()["budget_source"], "parameter");
 }
 
+/// Heartbeat v1 has no timeout of its own, so a status stuck in the kernel (here opening a
+/// FIFO nobody writes to, as a read on a hung file system would block) must still end within
+/// its budget, with a record saying where it was stuck.
+#[test]
+fn watchdog_answers_a_status_stuck_in_a_system_call() {
+    let sb = Sandbox::new();
+    let fifo = sb.path("stuck.state");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let state = fifo.display().to_string();
+    let mut status = sb.heartbeat(&[&state, "0", "timeout=1", "status"]);
+    let started = Instant::now();
+    let (rc, _, err) = run(&mut status);
+    let took = started.elapsed();
+    assert_eq!(rc, 4, "LSB status 'unknown': {err}");
+    assert!(
+        took >= Duration::from_secs(1) && took < Duration::from_secs(4),
+        "{took:?}"
+    );
+    let last = sb.records().pop().unwrap();
+    assert_eq!(last["action"], "status");
+    let reason = last["reason"].as_str().unwrap();
+    assert!(reason.contains("overran its deadline"), "{reason}");
+}
+
+/// Started with stderr closed, an agent must not take the first file it opens for its
+/// stderr: a line logged while it holds the lock (here "waited ... for another action") would
+/// land in the lock file. Agents start from a C `main`, so this is the framework's duty.
+#[test]
+fn closed_stderr_never_becomes_a_file_the_agent_opens() {
+    use std::os::unix::process::CommandExt;
+    let sb = Sandbox::new();
+    let state = sb.state("s.state");
+    let mut holder = sb.heartbeat(&[&state, "600", "start"]).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    let mut waiter = sb.heartbeat(&[&state, "600", "stop"]);
+    // SAFETY: close(2) is async-signal-safe, as pre_exec requires.
+    unsafe {
+        waiter.pre_exec(|| {
+            libc::close(2);
+            Ok(())
+        });
+    }
+    assert_eq!(code(&mut waiter), 0);
+    assert!(holder.wait().unwrap().success());
+    let locks: Vec<_> = std::fs::read_dir(sb.path("run")).unwrap().collect();
+    assert!(!locks.is_empty());
+    for lock in locks {
+        let path = lock.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text, "", "{} got the agent's stderr", path.display());
+    }
+}
+
 #[test]
 fn flight_recorder_writes_one_line_per_action_with_steps() {
     let sb = Sandbox::new();

@@ -1,7 +1,6 @@
 //! `Initdrbd`: promote a DRBD resource and mount its filesystem (see `docs/agents/Initdrbd.md`).
 
+#![cfg_attr(not(test), no_main)]
 #![allow(non_snake_case)]
 
-fn main() {
-    ha_agent::main(agents::initdrbd::Initdrbd)
-}
+ha_agent::agent_main!(agents::initdrbd::Initdrbd);

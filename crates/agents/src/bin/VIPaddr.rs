@@ -1,8 +1,7 @@
 //! `VIPaddr`: a virtual IP address (see `docs/agents/VIPaddr.md`). Installed as `IPaddr`, it
 //! serves heartbeat's `IPaddr::<ip>[/netmask[/nic[/broadcast]]]` unchanged.
 
+#![cfg_attr(not(test), no_main)]
 #![allow(non_snake_case)]
 
-fn main() {
-    ha_agent::main(agents::vipaddr::VIPaddr)
-}
+ha_agent::agent_main!(agents::vipaddr::VIPaddr);

@@ -1,4 +1,5 @@
-//! The DRBD side: reading this node's state from /proc/drbd (no process), and drbdadm calls.
+//! The DRBD side: this node's state from /proc/drbd (DRBD 8, no process) or from
+//! `drbdsetup status --json` (DRBD 9, whose /proc/drbd has no device state).
 
 use std::path::Path;
 
@@ -19,14 +20,23 @@ pub fn minor_of(device: &Path) -> Option<u32> {
     from_name(device).or_else(|| from_name(&std::fs::canonicalize(device).ok()?))
 }
 
-/// The resource as the status source shows it; `None` when it is not configured there.
-/// `minor` finds it in /proc/drbd of DRBD 8 (named `minor-<n>` there).
+/// What the status file said about the resource.
+#[derive(Debug)]
+pub enum FromFile {
+    /// The file has per-device state: the resource, or `None` when it is not configured.
+    Found(Option<Resource>),
+    /// DRBD 9's /proc/drbd: a version header and nothing per device; ask `drbdsetup`.
+    NoDeviceState,
+}
+
+/// The resource as the status file shows it. `minor` finds it in /proc/drbd of DRBD 8
+/// (named `minor-<n>` there).
 pub fn read_resource(
     source: &Path,
     name: &str,
     minor: Option<u32>,
-) -> Result<Option<Resource>, AgentError> {
-    let text = std::fs::read_to_string(source).map_err(|e| match e.kind() {
+) -> Result<FromFile, AgentError> {
+    let text = hostops::procfs::read_text(source).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => AgentError::not_installed(format!(
             "{} does not exist: is the DRBD kernel module loaded?",
             source.display()
@@ -37,11 +47,12 @@ pub fn read_resource(
         .map_err(|e| AgentError::generic(format!("cannot parse {}: {e}", source.display())))?;
     let status = parsed.doc.to_status();
     if !status.has_device_info {
-        return Err(AgentError::generic(format!(
-            "{} carries no device state (DRBD 9): set drbd_status_source to another source",
-            source.display()
-        )));
+        return Ok(FromFile::NoDeviceState);
     }
+    Ok(FromFile::Found(find(&status, name, minor)))
+}
+
+fn find(status: &drbd_status::Status, name: &str, minor: Option<u32>) -> Option<Resource> {
     let by_minor = minor.map(|m| format!("minor-{m}"));
     let found = status
         .resources
@@ -54,10 +65,45 @@ pub fn read_resource(
                 .iter()
                 .find(|r| r.devices.iter().any(|d| d.minor == Some(m)))
         });
-    Ok(found.cloned())
+    found.cloned()
 }
 
-/// Reads the state of the configured resource.
+/// The drbdsetup beside the configured drbdadm (same directory when drbdadm is a path), else
+/// the one in PATH.
+pub fn drbdsetup(drbdadm: &str) -> String {
+    match Path::new(drbdadm).parent() {
+        Some(dir) if drbdadm.contains('/') && dir.join("drbdsetup").exists() => {
+            dir.join("drbdsetup").display().to_string()
+        }
+        _ => "drbdsetup".to_string(),
+    }
+}
+
+/// DRBD 9 live state: `drbdsetup status <res> --json` within the action's deadline (no shell).
+/// "No such resource" (exit 10) means not configured here.
+pub fn read_live(ctx: &Ctx, s: &Settings) -> Result<Option<Resource>, AgentError> {
+    let program = drbdsetup(&s.drbdadm);
+    let argv = [program.as_str(), "status", s.resource.as_str(), "--json"];
+    let out = ctx.run_unchecked(&argv).map_err(AgentError::from)?;
+    if out.code() == Some(10) && out.stderr.contains("No such resource") {
+        return Ok(None);
+    }
+    if !out.success() {
+        return Err(AgentError::generic(format!(
+            "{program} status {} --json failed (exit {}): {}",
+            s.resource,
+            out.code()
+                .map_or("by signal".to_string(), |c| c.to_string()),
+            out.stderr.lines().last().unwrap_or("")
+        )));
+    }
+    let parsed = drbd_status::status_json::parse(&out.stdout)
+        .map_err(|e| AgentError::generic(format!("cannot parse {program} status --json: {e}")))?;
+    Ok(find(&parsed.doc.to_status(), &s.resource, None))
+}
+
+/// Reads the state of the configured resource: from the status file (DRBD 8, no process),
+/// or live from drbdsetup when the file has no per-device state (DRBD 9).
 pub fn read(ctx: &Ctx, s: &Settings, device: &Path) -> Result<Option<Resource>, AgentError> {
     let minor = match minor_of(device) {
         Some(m) => Some(m),
@@ -66,7 +112,10 @@ pub fn read(ctx: &Ctx, s: &Settings, device: &Path) -> Result<Option<Resource>, 
             .ok()
             .and_then(|o| o.stdout.trim().parse().ok()),
     };
-    read_resource(&s.status_source, &s.resource, minor)
+    match read_resource(&s.status_source, &s.resource, minor)? {
+        FromFile::Found(res) => Ok(res),
+        FromFile::NoDeviceState => read_live(ctx, s),
+    }
 }
 
 /// A one-line summary for logs: `Primary/Secondary UpToDate/UpToDate Connected`.
@@ -119,7 +168,7 @@ ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n";
         assert!(std::fs::write(&file, PROC).is_ok());
         let r = read_resource(&file, "r0", Some(1));
         let res = match r {
-            Ok(Some(res)) => res,
+            Ok(FromFile::Found(Some(res))) => res,
             other => panic!("{other:?}"),
         };
         assert!(res.peer_may_be_primary());
@@ -127,7 +176,18 @@ ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0\n";
             summary(Some(&res)),
             "Secondary/Primary UpToDate/UpToDate Connected"
         );
-        assert!(matches!(read_resource(&file, "r0", Some(2)), Ok(None)));
+        assert!(matches!(
+            read_resource(&file, "r0", Some(2)),
+            Ok(FromFile::Found(None))
+        ));
+        let nine = dir.path().join("proc_drbd9");
+        let header =
+            "version: 9.0.32-1 (api:2/proto:86-121)\nTransports (api:17): tcp (9.0.32-1)\n";
+        assert!(std::fs::write(&nine, header).is_ok());
+        assert!(matches!(
+            read_resource(&nine, "r0", Some(1)),
+            Ok(FromFile::NoDeviceState)
+        ));
         let missing = read_resource(&dir.path().join("nope"), "r0", Some(1));
         assert!(matches!(missing, Err(e) if e.kind == ha_agent::ErrorKind::NotInstalled));
     }

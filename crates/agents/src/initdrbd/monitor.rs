@@ -7,12 +7,12 @@ use ha_agent::{AgentError, Ctx, Health};
 
 use super::settings::Settings;
 use super::{decide, drbd, fs};
-use crate::hostops::block;
+use hostops::block;
 
 pub fn monitor(ctx: &Ctx, s: &Settings, level: u32) -> Result<Health, AgentError> {
     let device = s.device(ctx);
     let res = drbd::read(ctx, s, &device)?;
-    let mount = fs::mount_state(&fs::mounts()?, &s.directory, &device);
+    let mount = fs::mount_state(&s.directory, &device)?;
     let health = decide::health(res.as_ref(), &mount, &s.directory.display().to_string());
     ctx.debug(&format!(
         "DRBD {} ({}), {} {:?}",
@@ -24,20 +24,36 @@ pub fn monitor(ctx: &Ctx, s: &Settings, level: u32) -> Result<Health, AgentError
     if health != Health::Running {
         return Ok(health);
     }
+    Ok(deep_checks(ctx, s, &device, level))
+}
+
+/// scope=mount: only the mount (no DRBD read): ours is running, none is stopped.
+pub fn monitor_mount(ctx: &Ctx, s: &Settings, level: u32) -> Result<Health, AgentError> {
+    let device = s.device(ctx);
+    match fs::mount_state(&s.directory, &device)? {
+        decide::MountState::Ours => Ok(deep_checks(ctx, s, &device, level)),
+        decide::MountState::NotMounted => Ok(Health::Stopped),
+        decide::MountState::Other(source) => Ok(Health::Failed(format!(
+            "{} is mounted from {source}, not from {}",
+            s.directory.display(),
+            device.display()
+        ))),
+    }
+}
+
+/// Level 10 reads a block of the device, level 20 writes and reads a file on the mount.
+fn deep_checks(ctx: &Ctx, s: &Settings, device: &Path, level: u32) -> Health {
     if level >= 10 {
-        if let Err(e) = block::read_first_block(&device) {
-            return Ok(Health::Failed(format!(
-                "cannot read {}: {e}",
-                device.display()
-            )));
+        if let Err(e) = block::read_first_block(device) {
+            return Health::Failed(format!("cannot read {}: {e}", device.display()));
         }
     }
     if level >= 20 {
         if let Err(reason) = write_and_read(ctx, &s.directory) {
-            return Ok(Health::Failed(reason));
+            return Health::Failed(reason);
         }
     }
-    Ok(health)
+    Health::Running
 }
 
 /// Writes, syncs and reads back `<dir>/.Initdrbd_status/<instance>_<node>`.

@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 
 use ha_agent::{AgentError, Ctx};
 
+use super::decide;
+
 /// When to run fsck before mounting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fsck {
@@ -17,6 +19,36 @@ pub enum Fsck {
 pub enum ForceUnmount {
     Safe,
     Never,
+}
+
+/// What this instance manages (parameter `scope`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Promote and mount (Heartbeat, by hand): the seed's Initdrbd.
+    All,
+    /// The DRBD resource only: up/down, Primary/Secondary (a promotable clone).
+    Drbd,
+    /// The filesystem only, on a device that is Primary already.
+    Mount,
+}
+
+impl Scope {
+    pub fn parse(word: &str) -> Option<Scope> {
+        match word {
+            "all" => Some(Scope::All),
+            "drbd" => Some(Scope::Drbd),
+            "mount" => Some(Scope::Mount),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::All => "all",
+            Scope::Drbd => "drbd",
+            Scope::Mount => "mount",
+        }
+    }
 }
 
 /// Values that need no command to know (everything but the default device).
@@ -33,18 +65,18 @@ pub struct Settings {
     pub force: bool,
     pub drbdadm: String,
     pub status_source: PathBuf,
+    /// At most this many promotion retries; 0: no cap (the deadline bounds the wait).
     pub promote_retries: u32,
+    pub scope: Scope,
+    /// Run as a promotable clone (Pacemaker's `promotable`, `promoted-max` or `master-max`).
+    pub promotable: bool,
 }
 
 impl Settings {
     pub fn from_ctx(ctx: &Ctx) -> Result<Settings, AgentError> {
         let p = ctx.params();
         let resource = p.get_str("drbd_resource")?.to_string();
-        if resource.is_empty() || resource.contains(char::is_whitespace) || resource == "all" {
-            return Err(AgentError::configured(format!(
-                "drbd_resource must name one resource, got '{resource}'"
-            )));
-        }
+        check_resource(&resource)?;
         let device = p
             .opt_str("device")
             .filter(|d| !d.is_empty())
@@ -80,11 +112,14 @@ impl Settings {
             AgentError::configured(format!("promote_retries must be 0 or more, got {retries}"))
         })?;
         let fstype = p.get_str("fstype")?.to_string();
-        if fstype.is_empty() || fstype.contains([',', ' ']) {
+        if fstype.is_empty() || fstype.starts_with('-') || fstype.contains([',', ' ']) {
             return Err(AgentError::configured(format!(
                 "fstype must be a filesystem name or auto, got '{fstype}'"
             )));
         }
+        let promotable = is_promotable(|name| ctx.meta(name));
+        let explicit = p.opt_str("scope").filter(|v| !v.is_empty());
+        let scope = decide::scope(explicit, promotable).map_err(AgentError::configured)?;
         Ok(Settings {
             resource,
             device,
@@ -97,6 +132,8 @@ impl Settings {
             drbdadm: p.get_str("drbdadm")?.to_string(),
             status_source: PathBuf::from(p.get_str("drbd_status_source")?),
             promote_retries,
+            scope,
+            promotable,
         })
     }
 
@@ -127,21 +164,37 @@ impl Settings {
                 self.drbdadm
             ))
         };
-        if self.drbdadm.contains('/') {
-            let path = PathBuf::from(&self.drbdadm);
-            return is_executable(&path).then_some(path).ok_or_else(missing);
-        }
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(&self.drbdadm))
-            .find(|p| is_executable(p))
-            .ok_or_else(missing)
+        hostops::exec::find_program(&self.drbdadm).ok_or_else(missing)
     }
 }
 
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+/// Whether Pacemaker runs this instance as a promotable clone: `promotable=true` (2.1), or a
+/// `promoted_max`/`master_max` meta attribute (set for promotable clones by newer/older ones).
+pub fn is_promotable<'a>(meta: impl Fn(&str) -> Option<&'a str>) -> bool {
+    let set = |name: &str| meta(name).is_some_and(|v| !v.trim().is_empty());
+    let truthy = meta("promotable").and_then(ha_agent::spec::parse_bool);
+    truthy == Some(true) || set("promoted_max") || set("master_max")
+}
+
+/// One resource name that drbdadm reads as a name: not `all`, no option (`--force`, `-d`),
+/// no blanks or control characters.
+fn check_resource(resource: &str) -> Result<(), AgentError> {
+    let why = if resource.is_empty() || resource == "all" {
+        Some("must name one resource")
+    } else if resource.starts_with('-') {
+        Some("must not start with '-' (drbdadm would read it as an option)")
+    } else if resource.contains(|c: char| c.is_whitespace() || c.is_control() || c == '/') {
+        Some("may not contain blanks, control characters or '/'")
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Err(AgentError::configured(format!(
+            "drbd_resource {why}, got '{}'",
+            resource.escape_debug()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// An absolute directory without trailing slashes, `.` or `..`.
@@ -164,6 +217,26 @@ fn clean_dir(dir: &str) -> Result<PathBuf, AgentError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resource_names_that_drbdadm_would_misread_are_refused() {
+        for good in ["r0", "mfs-data", "r_0.x"] {
+            assert!(check_resource(good).is_ok(), "{good}");
+        }
+        for (bad, why) in [
+            ("--force", "start with '-'"),
+            ("-d", "start with '-'"),
+            ("all", "one resource"),
+            ("", "one resource"),
+            ("r 0", "blanks"),
+            ("r\n0", "control"),
+        ] {
+            match check_resource(bad) {
+                Err(e) => assert!(e.reason.contains(why), "{bad}: {e}"),
+                Ok(()) => panic!("{bad} accepted"),
+            }
+        }
+    }
 
     #[test]
     fn directories_are_normalised_or_refused() {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use ha_agent::{AgentError, Deadline};
 
-use super::arp::{Arp, PacketSocket, BROADCAST};
+use hostops::arp::{Arp, PacketSocket, BROADCAST};
 
 /// Forks the sender of `rounds` more rounds, `interval` apart; returns its pid and the
 /// rounds it will send at most (fewer when the deadline is nearer).

@@ -5,8 +5,8 @@ use std::net::IpAddr;
 
 use ha_agent::{AgentError, Ctx};
 
-use super::netlink::{family_of, Link, Netlink, Route};
 use super::settings::Settings;
+use hostops::netlink::{family_of, Link, Netlink, Route};
 
 /// The interface, prefix and label an address is (to be) added with.
 #[derive(Debug, Clone)]
@@ -104,6 +104,7 @@ pub fn resolve(ctx: &Ctx, nl: &mut Netlink, s: &Settings) -> Result<Target, Agen
             (link, prefix)
         }
     };
+    super::settings::check_host(&s.ip, prefix).map_err(AgentError::configured)?;
     let label = s.label_for(&link.name).map_err(AgentError::configured)?;
     Ok(Target {
         link,

@@ -2,11 +2,13 @@
 //! operators write: Heartbeat's `ip/netmask/nic/broadcast` and netmasks.
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
 
+use ha_agent::deadline::timeout_param;
 use ha_agent::{Action, ActionSpec, AgentSpec, ParamSpec};
 
 pub fn spec() -> AgentSpec {
-    AgentSpec::new(
+    let spec = AgentSpec::new(
         "VIPaddr",
         env!("CARGO_PKG_VERSION"),
         "A virtual IP address that moves cleanly and proves it moved",
@@ -14,16 +16,23 @@ pub fn spec() -> AgentSpec {
     .longdesc(
         "Replaces heartbeat's IPaddr and ocf:heartbeat:IPaddr2 without starting any process. \
          start chooses the interface and prefix from the main routing table when not given \
-         (longest connected route, logged), probes for a duplicate with ARP (RFC 5227) and \
-         refuses with the other host's MAC, adds the address through netlink with its label, \
+         (longest connected route, logged), refuses the subnet's network or broadcast address, \
+         probes for a duplicate with ARP (RFC 5227; the probe is shortened when the budget \
+         would leave no time to add the address) and refuses with the other host's MAC, adds \
+         the address through netlink with its label (a failed add removes what the kernel \
+         applied), \
          then sends gratuitous ARP (request and reply forms) or, for IPv6, waits out DAD and \
          sends unsolicited neighbour advertisements. stop removes exactly this address (a \
          primary address's secondaries are kept). monitor/status reads netlink only: running \
-         means the address is on the interface and the link is up (carrier); OCF_CHECK_LEVEL \
+         means the address is on the interface and the link is up (carrier); an interface \
+         renamed under the address is followed by the index start recorded, by stop and \
+         status alike; OCF_CHECK_LEVEL \
          10 also sends an ARP probe for the address and fails when another host answers \
          (a duplicate, as after a split brain). Heartbeat \
          syntax: `VIPaddr::192.168.8.210/24/eth0/192.168.8.255`; installed as `IPaddr` it \
-         serves a haresources line ending in a bare IP.",
+         serves a haresources line ending in a bare IP. An ocf:heartbeat:IPaddr2 primitive \
+         loads with its parameters unchanged; what VIPaddr does not do (lvs_support, \
+         CLUSTERIP) is refused by name (docs/vipaddr.md, IPaddr2 users).",
     )
     .param(
         ParamSpec::string("ip", "The virtual IP address")
@@ -55,8 +64,9 @@ pub fn spec() -> AgentSpec {
     .param(
         ParamSpec::string("broadcast", "Broadcast address (IPv4)")
             .longdesc(
-                "IPv4 broadcast address; `none` for no broadcast. Default: computed from the \
-                 prefix (none for /31 and /32).",
+                "IPv4 broadcast address; `none` for no broadcast; `+` or `-` (as in `ip` and \
+                 IPaddr2): the host bits set or cleared. Default: computed from the prefix, \
+                 as `+` (none for /31 and /32).",
             )
             .default(""),
     )
@@ -75,10 +85,17 @@ pub fn spec() -> AgentSpec {
                  one ARP reply announcing ip (IPv6: one unsolicited neighbour advertisement). \
                  0 sends none. Sent within the start deadline.",
             )
-            .default("5"),
+            .default("5")
+            .range(0, 1000),
     )
     .param(
-        ParamSpec::integer("arp_interval", "Milliseconds between ARP rounds").default("200"),
+        ParamSpec::duration_ms("arp_interval", "Pause between ARP rounds")
+            .longdesc(
+                "Pause between two rounds of gratuitous ARP (IPv6: neighbour advertisements), \
+                 after start and on the monitor's refresh rounds.",
+            )
+            .default("200")
+            .duration_range(Duration::ZERO, Duration::from_secs(60)),
     )
     .param(
         ParamSpec::boolean("arp_bg", "Send the later ARP rounds in the background")
@@ -101,7 +118,8 @@ pub fn spec() -> AgentSpec {
     .param(
         ParamSpec::integer("arp_count_refresh", "Gratuitous ARPs on each monitor")
             .longdesc("Rounds re-announced on each recurring monitor while running (not probes).")
-            .default("0"),
+            .default("0")
+            .range(0, 1000),
     )
     .param(
         ParamSpec::boolean("dad_probe", "Duplicate address probe before adding")
@@ -113,9 +131,13 @@ pub fn spec() -> AgentSpec {
             .default("true"),
     )
     .param(
-        ParamSpec::integer("dad_timeout_ms", "How long to wait for a duplicate's answer")
-            .longdesc("IPv4 probe window in milliseconds (two probes, half of it apart).")
-            .default("200"),
+        ParamSpec::duration_ms(
+            "dad_timeout_ms",
+            "How long to wait for a duplicate's answer",
+        )
+        .longdesc("IPv4 probe window (two probes, half of it apart).")
+        .default("200")
+        .duration_range(Duration::ZERO, Duration::from_secs(60)),
     )
     .param(
         ParamSpec::boolean("repair", "Re-add the address when it vanished")
@@ -138,10 +160,50 @@ pub fn spec() -> AgentSpec {
                  does not pick it as the source of outgoing connections.",
             )
             .default("forever"),
+    );
+    super::ipaddr2::declare(spec)
+    .param(timeout_param())
+    .refusal(
+        "all, 6",
+        "parameter 'dad_timeout_ms': must be 0s to 1min, got '60001' (60001ms)",
+        "Every integer and duration parameter has a range (see the table above); validate \
+         refuses a value outside it, or one that is not a number or a duration, before \
+         anything runs. A bare number counts in the parameter's unit, shown in brackets.",
     )
-    .param(ParamSpec::integer("timeout", "Seconds every action may take").longdesc(
-        "When set, the budget of every action in seconds (heartbeat has no timeouts of its own).",
-    ))
+    .refusal(
+        "all (start when the prefix comes from the route), 6",
+        "ip 192.168.8.0 is the network address of 192.168.8.0/24, not a host address: use one of 192.168.8.1 to 192.168.8.254",
+        "Also the broadcast address. /31 and /32 have neither.",
+    )
+    .refusal(
+        "all, 6",
+        "ip 224.0.0.1 is a multicast address, not a host address",
+        "Also 0.0.0.0, ::, 255.255.255.255 and IPv6 multicast.",
+    )
+    .refusal(
+        "all, 6",
+        "iflabel 'a%b' contains '%': use ASCII letters, digits, '.', '_' or '-'",
+        "The label `<nic>:<iflabel>` (at most 15 bytes) is an interface alias name; `.` and \
+         `..` are refused too.",
+    )
+    .refusal(
+        "start (warning)",
+        "duplicate probe shortened to N ms (dad_timeout_ms=M) to keep R ms for adding the address within the start deadline",
+        "The budget is tight for dad_timeout_ms: raise the timeout or lower dad_timeout_ms.",
+    )
+    .refusal(
+        "start, 1",
+        "adding IP/P to NIC (it had been added: removed again): netlink: ...",
+        "The add failed or its answer came too late; whatever the kernel applied was \
+         removed, so a failed start leaves no address behind.",
+    )
+    .refusal(
+        "start, 1",
+        "IP/P is on NIC but its duplicate address detection failed: another host on the link uses it; not starting (stop removes it)",
+        "The address was left on the link (by hand, or by an earlier holder) and DAD failed \
+         for it: find the other host. Likewise, our address on a link that is down or without \
+         carrier is not 'already there': start fails (status reads not running).",
+    )
     .action(ActionSpec::new(Action::Start, 20))
     .action(ActionSpec::new(Action::Stop, 20))
     .action(ActionSpec::new(Action::Monitor, 20).interval(10).depth(0))

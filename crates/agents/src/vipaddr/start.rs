@@ -2,17 +2,28 @@
 //! wait out IPv6 DAD, record ownership, announce it.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
 use ha_agent::{AgentError, Ctx};
 
-use super::netlink::{family_of, Link, Netlink, NewAddr};
+use super::decide::{start_plan, StartPlan};
 use super::owned::{self, Owned};
 use super::route::{self, Target};
-use super::settings::{auto_broadcast, Broadcast, Settings};
-use super::{arp, arp_bg, ndp};
+use super::settings::{broadcast_for, Settings};
+use hostops::netlink::{family_of, Link, Netlink, NewAddr};
+use hostops::{arp, ndp};
+
+use super::arp_bg;
+
+/// Time kept from the duplicate probe for adding the address and, if that fails, removing
+/// it again: a quarter of the budget, 0.3–2 s.
+fn add_reserve(budget: Duration) -> Duration {
+    (budget / 4).clamp(Duration::from_millis(300), Duration::from_secs(2))
+}
 
 pub fn start(ctx: &Ctx, s: &Settings) -> Result<(), AgentError> {
-    let mut nl = Netlink::open(ctx)?;
+    let reserve = add_reserve(ctx.deadline().remaining());
+    let mut nl = super::netlink(ctx)?;
     let target = route::resolve(ctx, &mut nl, s)?;
     let link = &target.link;
     let present: Vec<_> = nl
@@ -20,41 +31,56 @@ pub fn start(ctx: &Ctx, s: &Settings) -> Result<(), AgentError> {
         .into_iter()
         .filter(|a| a.ip == s.ip)
         .collect();
-    if let Some(a) = present
-        .iter()
-        .find(|a| a.index == link.index && a.prefix == target.prefix)
-    {
-        ctx.info(&format!(
-            "{}/{} is already on {}: announcing it again",
-            a.ip, a.prefix, link.name
-        ));
-        owned::write(ctx, &owned_of(s, &target));
-        // Ownership is being (re)asserted: neighbours may still point at the old holder.
-        if link.is_up() {
+    match start_plan(&present, link.index, target.prefix, link.is_up()) {
+        StartPlan::AlreadyThere(a) => {
+            ctx.info(&format!(
+                "{}/{} is already on {}: announcing it again",
+                a.ip, a.prefix, link.name
+            ));
+            owned::write(ctx, &owned_of(s, &target));
+            // Ownership is being (re)asserted: neighbours may still point at the old holder.
             announce(ctx, s, link, s.arp_count, None);
+            return Ok(());
         }
-        return Ok(());
-    }
-    if let Some(a) = present.first() {
-        let nic = nl
-            .link_by_index(a.index)?
-            .map_or(a.index.to_string(), |l| l.name);
-        return Err(AgentError::generic(format!(
-            "{} is already configured as {}/{} on {nic}; expected /{} on {}",
-            s.ip, a.ip, a.prefix, target.prefix, link.name
-        )));
-    }
-    if !link.is_up() {
-        return Err(AgentError::generic(format!(
-            "{} is down or has no carrier: not adding {}",
-            link.name, s.ip
-        )));
+        StartPlan::DadFailed(a) => {
+            return Err(AgentError::generic(format!(
+                "{}/{} is on {} but its duplicate address detection failed: another host on the \
+                 link uses it; not starting (stop removes it)",
+                a.ip, a.prefix, link.name
+            )));
+        }
+        StartPlan::ConfiguredElsewhere(a) => {
+            let nic = nl
+                .link_by_index(a.index)?
+                .map_or(a.index.to_string(), |l| l.name);
+            return Err(AgentError::generic(format!(
+                "{} is already configured as {}/{} on {nic}; expected /{} on {}",
+                s.ip, a.ip, a.prefix, target.prefix, link.name
+            )));
+        }
+        StartPlan::LinkDown => {
+            return Err(AgentError::generic(format!(
+                "{} is down or has no carrier: not adding {}",
+                link.name, s.ip
+            )));
+        }
+        StartPlan::Add => {}
     }
     let mut sock = None;
     if let (IpAddr::V4(v4), true, Some(mac)) = (s.ip, s.dad_probe, arp::ethernet_mac(link)) {
         let sock = sock.insert(arp::PacketSocket::open(link.index)?);
+        let probe_by = ctx.deadline().with_margin(reserve);
+        if probe_by.remaining() < s.dad_timeout {
+            ctx.warn(&format!(
+                "duplicate probe shortened to {} ms (dad_timeout_ms={}) to keep {} ms for adding \
+                 the address within the start deadline",
+                probe_by.remaining().as_millis(),
+                s.dad_timeout.as_millis(),
+                reserve.as_millis()
+            ));
+        }
         let found = ctx.step("duplicate probe", || {
-            arp::probe(sock, mac, v4, s.dad_timeout, &ctx.deadline())
+            arp::probe(sock, mac, v4, s.dad_timeout, &probe_by)
         })?;
         if let Some(other) = found {
             return Err(AgentError::generic(format!(
@@ -73,10 +99,9 @@ pub fn start(ctx: &Ctx, s: &Settings) -> Result<(), AgentError> {
 
 /// Adds the address (and for IPv6 waits out DAD, removing it again when DAD fails).
 pub fn add(ctx: &Ctx, nl: &mut Netlink, s: &Settings, t: &Target) -> Result<(), AgentError> {
-    let broadcast = match (s.ip, s.broadcast) {
-        (IpAddr::V4(v4), Broadcast::Auto) => auto_broadcast(v4, t.prefix).map(IpAddr::V4),
-        (_, Broadcast::Addr(b)) => Some(IpAddr::V4(b)),
-        _ => None,
+    let broadcast = match s.ip {
+        IpAddr::V4(v4) => broadcast_for(s.broadcast, v4, t.prefix).map(IpAddr::V4),
+        IpAddr::V6(_) => None,
     };
     let new = NewAddr {
         index: t.link.index,
@@ -85,10 +110,23 @@ pub fn add(ctx: &Ctx, nl: &mut Netlink, s: &Settings, t: &Target) -> Result<(), 
         broadcast,
         label: t.label.clone(),
         nodad: s.nodad && s.ip.is_ipv6(),
+        noprefixroute: s.noprefixroute,
         preferred_lft: s.preferred_lft,
     };
-    ctx.step("add address", || nl.add_addr(&new))
-        .map_err(|e| e.context(format!("adding {}/{} to {}", s.ip, t.prefix, t.link.name)))?;
+    add_addrlabel(ctx, nl, s);
+    // The add gets all but a cleanup share of what is left; on failure, whatever the kernel
+    // did is undone with that share: a failed start leaves no address behind.
+    let cleanup = (ctx.deadline().remaining() / 3).min(Duration::from_secs(1));
+    nl.set_deadline(ctx.deadline().with_margin(cleanup));
+    let added = ctx.step("add address", || nl.add_addr(&new));
+    nl.set_deadline(ctx.deadline());
+    if let Err(e) = added {
+        let undone = remove_if_present(nl, s, t);
+        return Err(AgentError::from(e).context(format!(
+            "adding {}/{} to {}{undone}",
+            s.ip, t.prefix, t.link.name
+        )));
+    }
     let label = t
         .label
         .as_deref()
@@ -99,8 +137,9 @@ pub fn add(ctx: &Ctx, nl: &mut Netlink, s: &Settings, t: &Target) -> Result<(), 
         s.ip, t.prefix, t.link.name
     ));
     if let (IpAddr::V6(v6), false) = (s.ip, new.nodad) {
+        let dad_by = ctx.deadline().with_margin(cleanup);
         let waited = ctx.step("wait for DAD", || {
-            ndp::wait_dad(nl, t.link.index, &v6, &ctx.deadline())
+            ndp::wait_dad(nl, t.link.index, &v6, &dad_by)
         });
         match waited {
             Ok(d) => ctx.info(&format!(
@@ -111,11 +150,42 @@ pub fn add(ctx: &Ctx, nl: &mut Netlink, s: &Settings, t: &Target) -> Result<(), 
                 if let Err(del) = nl.del_addr(t.link.index, &s.ip, t.prefix) {
                     ctx.warn(&format!("removing {v6} after DAD failed: {del}"));
                 }
-                return Err(e);
+                return Err(e.into());
             }
         }
     }
     Ok(())
+}
+
+/// lvs_ipv6_addrlabel: the label policy goes in before the address, so the kernel never
+/// picks the address as a source. A failure is a warning, as in IPaddr2.
+fn add_addrlabel(ctx: &Ctx, nl: &mut Netlink, s: &Settings) {
+    let (IpAddr::V6(v6), Some(label)) = (s.ip, s.lvs_ipv6_addrlabel) else {
+        return;
+    };
+    match nl.add_addrlabel(&v6, label) {
+        Ok(()) => ctx.info(&format!("added IPv6 address label {v6}/128 label {label}")),
+        Err(e) => ctx.warn(&format!(
+            "adding IPv6 address label {v6}/128 label {label}: {e}"
+        )),
+    }
+}
+
+/// After a failed add: the address may be there all the same (the kernel applied it but
+/// the answer came too late). Removes it; the text says what happened, for the reason.
+fn remove_if_present(nl: &mut Netlink, s: &Settings, t: &Target) -> String {
+    let present = nl.addrs(family_of(&s.ip)).map(|all| {
+        all.iter()
+            .any(|a| a.ip == s.ip && a.index == t.link.index && a.prefix == t.prefix)
+    });
+    match present {
+        Ok(false) => " (nothing was added)".to_string(),
+        Ok(true) => match nl.del_addr(t.link.index, &s.ip, t.prefix) {
+            Ok(()) => " (it had been added: removed again)".to_string(),
+            Err(e) => format!(" (it had been added and removing it failed: {e}; run stop)"),
+        },
+        Err(e) => format!(" (cannot tell whether it was added: {e}; run stop)"),
+    }
 }
 
 /// Gratuitous ARP (IPv4) or unsolicited NA (IPv6), `rounds` times, as a timed step of the
@@ -214,5 +284,6 @@ pub fn owned_of(s: &Settings, t: &Target) -> Owned {
         prefix: t.prefix,
         nic: t.link.name.clone(),
         label: t.label.clone(),
+        ifindex: Some(t.link.index),
     }
 }

@@ -29,13 +29,7 @@ pub struct VipLab {
 
 impl VipLab {
     pub fn new() -> VipLab {
-        let dir = match tempfile::Builder::new()
-            .prefix(&format!("mfsha-vip-{}-", std::process::id()))
-            .tempdir()
-        {
-            Ok(d) => d,
-            Err(e) => panic!("tempdir: {e}"),
-        };
+        let dir = testbins::scratch("mfsha-vip");
         let lab = VipLab {
             dir,
             a: NetNs::new("vipa"),
@@ -264,7 +258,6 @@ fn open_capture(ns_path: &Path, nic: &str, ethertype: u16) -> Result<OwnedFd, St
     if rc != 0 {
         return Err(format!("bind: {}", std::io::Error::last_os_error()));
     }
-    agents::vipaddr::netlink::set_recv_timeout(&fd, Duration::from_millis(50))
-        .map_err(|e| e.to_string())?;
+    hostops::socket::set_recv_timeout(&fd, Duration::from_millis(50)).map_err(|e| e.to_string())?;
     Ok(fd)
 }

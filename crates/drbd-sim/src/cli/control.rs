@@ -1,6 +1,6 @@
 //! `drbd-sim`: declare resources, drive the simulated cluster from tests, inspect, clean up.
 
-use super::{lifecycle, Output};
+use super::{failure, lifecycle, Output};
 use crate::device::{Host, RealHost};
 use crate::engine::Engine;
 use crate::errors::Failure;
@@ -31,7 +31,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Declare a resource (nodes start down, meta data as --disk-state says).
-    Init(lifecycle::InitArgs),
+    Init(Box<lifecycle::InitArgs>),
     /// Detach the loop devices, remove the device nodes and images this simulator created,
     /// and the state.
     Destroy,
@@ -83,6 +83,13 @@ enum Command {
         #[arg(long)]
         resource: Option<String>,
     },
+    /// <node> dies without telling its peer (power loss): its DRBD is gone, and a connected
+    /// peer notices after the resource's --peer-loss-delay-ms.
+    Crash {
+        node: String,
+        #[arg(long)]
+        resource: Option<String>,
+    },
     /// Force <node> Primary without any check (a peer that is Primary already).
     MakePrimary {
         node: String,
@@ -108,6 +115,13 @@ enum Command {
     SetOpen {
         node: String,
         open: String,
+        #[arg(long)]
+        resource: Option<String>,
+    },
+    /// Run <node>'s fence-peer handler as its kernel does on a Primary that lost its peer
+    /// (conn_try_outdate_peer_async): the verdict unfreezes I/O or leaves it frozen.
+    FencePeer {
+        node: String,
         #[arg(long)]
         resource: Option<String>,
     },
@@ -174,13 +188,6 @@ fn check_node(st: &SimState, name: &str, node: &str) -> Result<()> {
     }
 }
 
-pub(super) fn failure(f: Failure) -> anyhow::Error {
-    match f {
-        Failure::State(e) => anyhow!("refused: ({}) {}", e.code(), e.text()),
-        Failure::Config(e) => anyhow!("refused: ({}) {}", e.code(), e.text()),
-    }
-}
-
 /// Applies a control operation to one resource.
 fn control(
     store: &Store,
@@ -205,9 +212,17 @@ fn control(
     Ok(out)
 }
 
+/// Runs a control command line against `store` with `host` (tests use a fake host).
+#[cfg(test)]
+pub(super) fn run_with(args: &[&str], store: &Store, host: &mut dyn Host) -> Result<Output> {
+    let argv = std::iter::once("drbd-sim").chain(args.iter().copied());
+    let cli = Cli::try_parse_from(argv).map_err(|e| anyhow!("{e}"))?;
+    execute(cli.command, store, host)
+}
+
 fn execute(command: Command, store: &Store, host: &mut dyn Host) -> Result<Output> {
     match command {
-        Command::Init(a) => lifecycle::init(a, store, host),
+        Command::Init(a) => lifecycle::init(*a, store, host),
         Command::Destroy => lifecycle::destroy(store, host),
         Command::Show { resource } => lifecycle::show(store, host, resource),
         Command::Proc { node } => {
@@ -323,6 +338,37 @@ fn execute(command: Command, store: &Store, host: &mut dyn Host) -> Result<Outpu
                     ns.forced_open = open;
                 }
                 Ok(Effect::Changed)
+            })
+        }
+        Command::FencePeer { node, resource } => {
+            let mut engine = Engine::new(store, host);
+            let st = engine.snapshot()?;
+            let name = pick(&st, resource)?;
+            check_node(&st, &name, &node)?;
+            if !super::setup_cmd::try_outdate_peer(&mut engine, &name, &node)? {
+                bail!(
+                    "{node} has nothing to fence: it needs fencing and a fence-peer handler, no connection, a peer disk not known outdated, and a Consistent or UpToDate disk"
+                );
+            }
+            let st = engine.snapshot()?;
+            let shown = st
+                .resources
+                .get(&name)
+                .and_then(|r| r.view(&node))
+                .map(|v| {
+                    format!(
+                        "{}/{}{}\n",
+                        v.disk,
+                        v.pdsk,
+                        if v.susp { " (I/O frozen)" } else { "" }
+                    )
+                })
+                .unwrap_or_default();
+            Ok(Output::ok(shown))
+        }
+        Command::Crash { node, resource } => {
+            control(store, host, resource, Some(&node), |st, name, now| {
+                ops::crash(st, name, &node, now)
             })
         }
         Command::Tick => {

@@ -1,12 +1,11 @@
 //! `drbd-sim` commands that set up, inspect and tear down a simulated cluster.
 
-use super::control::failure;
-use super::Output;
+use super::{failure, Output};
 use crate::device::Host;
 use crate::engine::Engine;
 use crate::ops;
 use crate::setup::{add_resource, parse_size_kib, ResourceSpec};
-use crate::states::{Disk, Fencing, Flavour};
+use crate::states::{Disk, Fencing, Flavour, Quorum};
 use crate::store::Store;
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::BTreeMap;
@@ -40,6 +39,11 @@ pub(super) struct InitArgs {
     /// dont-care, resource-only or resource-and-stonith.
     #[arg(long, default_value = "dont-care")]
     pub(super) fencing: String,
+    /// The fence-peer handler, a command split at blanks and run without a shell, as
+    /// drbd.conf's `handlers { fence-peer "..."; }` (with fencing resource-only or
+    /// resource-and-stonith). Its exit code is read as the kernel does (3-7).
+    #[arg(long)]
+    pub(super) fence_peer: Option<String>,
     /// Initial meta data: UpToDate, Consistent, Outdated or Inconsistent.
     #[arg(long, default_value = "UpToDate")]
     pub(super) disk_state: String,
@@ -49,6 +53,12 @@ pub(super) struct InitArgs {
     /// ping-timeout in tenths of a second.
     #[arg(long, default_value_t = 5)]
     pub(super) ping_timeout: u32,
+    /// DRBD 9 `options { quorum …; }`: off, majority or all (flavour 9 only).
+    #[arg(long, default_value = "off")]
+    pub(super) quorum: String,
+    /// How long a node takes to notice that its peer died (`drbd-sim crash`), in ms.
+    #[arg(long, default_value_t = 0)]
+    pub(super) peer_loss_delay_ms: u64,
     /// node=ip:port, repeatable.
     #[arg(long = "address")]
     pub(super) addresses: Vec<String>,
@@ -72,6 +82,11 @@ pub(super) fn init(a: InitArgs, store: &Store, host: &mut dyn Host) -> Result<Ou
             a.fencing
         )
     })?;
+    let quorum = Quorum::parse(&a.quorum)
+        .ok_or_else(|| anyhow!("quorum {:?}: use off, majority or all", a.quorum))?;
+    if quorum != Quorum::Off && flavour != Flavour::V9 {
+        bail!("--quorum {quorum} needs --flavour 9: DRBD {flavour} has no quorum (drop --quorum)");
+    }
     let md_disk = Disk::parse(&a.disk_state)
         .ok_or_else(|| anyhow!("disk state {:?} is not a DRBD disk state", a.disk_state))?;
     let dir = store.dir().display().to_string();
@@ -107,7 +122,22 @@ pub(super) fn init(a: InitArgs, store: &Store, host: &mut dyn Host) -> Result<Ou
         addresses,
         real_devices: !a.no_devices,
         md_disk,
+        fence_peer: a
+            .fence_peer
+            .as_deref()
+            .map(|c| c.split_whitespace().map(String::from).collect())
+            .unwrap_or_default(),
+        quorum,
+        peer_loss_delay_ms: a.peer_loss_delay_ms,
     };
+    if let Some(cmd) = &a.fence_peer {
+        if spec.fence_peer.is_empty() {
+            bail!("--fence-peer {cmd:?} is empty: give the handler's path");
+        }
+        if fencing == Fencing::DontCare {
+            bail!("--fence-peer needs --fencing resource-only or resource-and-stonith (DRBD runs the handler only when fencing)");
+        }
+    }
     let created_image = if a.no_devices {
         false
     } else {

@@ -149,5 +149,15 @@ pub fn main_with_args(argv: Vec<String>) -> i32 {
     }
 }
 
+/// A refused state change as drbdsetup prints it: `refused: (code) text`.
+pub(crate) fn failure(f: crate::errors::Failure) -> anyhow::Error {
+    match f {
+        crate::errors::Failure::State(e) => anyhow::anyhow!("refused: ({}) {}", e.code(), e.text()),
+        crate::errors::Failure::Config(e) => {
+            anyhow::anyhow!("refused: ({}) {}", e.code(), e.text())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

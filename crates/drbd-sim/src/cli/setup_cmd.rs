@@ -240,7 +240,9 @@ fn missing(op: &Op, obj: &str) -> Output {
 }
 
 /// `drbd_set_role(R_PRIMARY)`: a refusal because the peer is Primary is retried once after
-/// `(ping-timeout + 1) / 10` seconds, as the kernel does.
+/// `(ping-timeout + 1) / 10` seconds, as the kernel does. A refusal because the peer is not
+/// known outdated (or because a Consistent disk needs that knowledge) first asks the
+/// fence-peer handler, outside the state lock, then retries once.
 fn primary(engine: &mut Engine, name: &str, node: &str, force: bool, obj: &str) -> Output {
     let attempt = |engine: &mut Engine| {
         engine.transact(|st, host, now| {
@@ -248,10 +250,28 @@ fn primary(engine: &mut Engine, name: &str, node: &str, force: bool, obj: &str) 
             ops::promote(st, name, node, force, open, now)
         })
     };
-    let first = match attempt(engine) {
+    let mut first = match attempt(engine) {
         Ok(r) => r,
         Err(e) => return engine_error(e),
     };
+    let fence_refusal = matches!(
+        first,
+        Err(Failure::State(
+            StateError::PrimaryNop | StateError::NoUpToDateDisk
+        ))
+    );
+    if fence_refusal {
+        match try_outdate_peer(engine, name, node) {
+            Ok(true) => {
+                first = match attempt(engine) {
+                    Ok(r) => r,
+                    Err(e) => return engine_error(e),
+                }
+            }
+            Ok(false) => {}
+            Err(e) => return engine_error(e),
+        }
+    }
     if first != Err(Failure::State(StateError::TwoPrimaries)) {
         return result_output(first, obj);
     }
@@ -267,6 +287,44 @@ fn primary(engine: &mut Engine, name: &str, node: &str, force: bool, obj: &str) 
         Ok(r) => result_output(r, obj),
         Err(e) => engine_error(e),
     }
+}
+
+/// `conn_try_outdate_peer()`: runs the fence-peer handler when the state calls for it (see
+/// [`crate::fence::wanted`]) and records its verdict. True when the handler ran.
+pub fn try_outdate_peer(engine: &mut Engine, name: &str, node: &str) -> anyhow::Result<bool> {
+    let st = engine.snapshot()?;
+    let Some(res) = st.resources.get(name) else {
+        return Ok(false);
+    };
+    if !crate::fence::wanted(res, node) {
+        return Ok(false);
+    }
+    let argv = res.config.fence_peer.clone();
+    let conf = engine.store.config_path().display().to_string();
+    let env = crate::fence::environment(res, node, &conf);
+    let fencing = res.config.fencing;
+    engine.store.kernel_log(
+        node,
+        name,
+        &[format!("helper command: {} (fence-peer)", argv.join(" "))],
+    );
+    let run = engine
+        .host
+        .run_handler(&argv, &env, crate::fence::HANDLER_DEADLINE_MS);
+    let mut lines: Vec<String> = run.output.lines().map(|l| format!("  {l}")).collect();
+    let verdict = engine.transact(|st, _, _| {
+        let disk = st
+            .resources
+            .get(name)
+            .and_then(|r| r.view(node))
+            .map_or(Disk::Diskless, |v| v.disk);
+        let verdict = crate::fence::interpret(run.code, fencing, disk);
+        crate::fence::apply(st, name, node, &verdict);
+        verdict
+    })?;
+    lines.extend(verdict.log);
+    engine.store.kernel_log(node, name, &lines);
+    Ok(true)
 }
 
 /// `drbdsetup secondary`: blocks until a slow demotion has completed.

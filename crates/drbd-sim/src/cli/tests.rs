@@ -640,3 +640,324 @@ mod arbitrary {
         }
     }
 }
+
+mod fencing {
+    //! The fence-peer handler: when promotion runs it, what its exit code does, I/O frozen.
+    use super::*;
+    use crate::states::Fencing;
+
+    const PEER_NOT_OUTDATED: &str =
+        "1: State change failed: (-7) Refusing to be Primary while peer is not outdated\n\
+         Command 'drbdsetup-84 primary 1' terminated with exit code 11\n";
+
+    /// a was Primary and died (its DRBD down); b is left WFConnection with the peer unknown.
+    fn peer_died(fencing: Fencing, handler: &[&str], exit: Option<i32>) -> Lab {
+        let mut lab = Lab::new(Flavour::V84, |s| {
+            s.fencing = fencing;
+            s.fence_peer = handler.iter().map(|w| w.to_string()).collect();
+            s.addresses.insert("a".into(), "10.0.0.1:7789".into());
+        });
+        lab.host.handler_exit = exit;
+        lab.up_both();
+        assert_eq!(lab.adm("a", "primary r0"), Output::default());
+        assert_eq!(lab.adm("a", "secondary r0"), Output::default());
+        assert_eq!(lab.adm("a", "down r0"), Output::default());
+        assert_eq!(lab.adm("b", "cstate r0"), ok("WFConnection\n"));
+        lab
+    }
+
+    fn kernel_log(lab: &Lab, node: &str) -> String {
+        std::fs::read_to_string(lab.store.kernel_log_path(node)).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_stonithed_peer_counts_as_outdated_and_the_promotion_goes_through() {
+        let mut lab = peer_died(
+            Fencing::ResourceAndStonith,
+            &["/usr/lib/fence", "--x"],
+            Some(7),
+        );
+        assert_eq!(lab.adm("b", "primary r0"), Output::default());
+        assert_eq!(lab.adm("b", "dstate r0"), ok("UpToDate/Outdated\n"));
+        assert_eq!(lab.host.handler_runs.len(), 1);
+        let (argv, env) = &lab.host.handler_runs[0];
+        assert_eq!(argv, &["/usr/lib/fence", "--x"]);
+        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("DRBD_RESOURCE"), Some("r0"));
+        assert_eq!(get("DRBD_MINOR"), Some("1"));
+        assert_eq!(get("DRBD_PEER"), Some("a"));
+        assert_eq!(get("DRBD_PEERS"), Some("a"));
+        assert_eq!(get("DRBD_PEER_ADDRESS"), Some("10.0.0.1"));
+        assert_eq!(get("DRBD_PEER_AF"), Some("ipv4"));
+        let log = kernel_log(&lab, "b");
+        assert!(
+            log.contains("drbd r0: fence-peer helper returned 7 (peer was stonithed)"),
+            "{log}"
+        );
+        // Outdated peer known: a second promotion (after a demotion) does not ask again.
+        assert_eq!(lab.adm("b", "secondary r0"), Output::default());
+        assert_eq!(lab.adm("b", "primary r0"), Output::default());
+        assert_eq!(lab.host.handler_runs.len(), 1);
+    }
+
+    #[test]
+    fn a_broken_handler_leaves_the_promotion_refused() {
+        for exit in [Some(1), Some(0), Some(9), None] {
+            let mut lab = peer_died(Fencing::ResourceAndStonith, &["/fence"], exit);
+            assert_eq!(
+                lab.adm("b", "primary r0"),
+                fail(11, PEER_NOT_OUTDATED),
+                "{exit:?}"
+            );
+            assert_eq!(lab.adm("b", "role r0"), ok("Secondary/Unknown\n"));
+            let shown = exit.unwrap_or(0);
+            let log = kernel_log(&lab, "b");
+            assert!(
+                log.contains(&format!("fence-peer helper broken, returned {shown}")),
+                "{log}"
+            );
+        }
+    }
+
+    #[test]
+    fn peer_fenced_and_peer_inconsistent_allow_the_promotion() {
+        for (exit, pdsk) in [(4, "Outdated"), (3, "Inconsistent"), (5, "Outdated")] {
+            let mut lab = peer_died(Fencing::ResourceOnly, &["/fence"], Some(exit));
+            assert_eq!(lab.adm("b", "primary r0"), Output::default(), "exit {exit}");
+            assert_eq!(lab.adm("b", "dstate r0"), ok(&format!("UpToDate/{pdsk}\n")));
+        }
+    }
+
+    #[test]
+    fn peer_active_outdates_the_local_disk() {
+        let mut lab = peer_died(Fencing::ResourceOnly, &["/fence"], Some(6));
+        assert_eq!(
+            lab.adm("b", "primary r0"),
+            fail(
+                17,
+                "1: State change failed: (-2) Need access to UpToDate data\n\
+                 Command 'drbdsetup-84 primary 1' terminated with exit code 17\n"
+            )
+        );
+        assert_eq!(lab.adm("b", "dstate r0"), ok("Outdated/DUnknown\n"));
+        assert!(kernel_log(&lab, "b").contains("Peer is primary, outdating myself."));
+    }
+
+    #[test]
+    fn without_a_handler_nothing_runs_and_the_promotion_is_refused() {
+        let mut lab = peer_died(Fencing::ResourceOnly, &[], Some(7));
+        assert_eq!(lab.adm("b", "primary r0"), fail(11, PEER_NOT_OUTDATED));
+        assert!(lab.host.handler_runs.is_empty());
+    }
+
+    #[test]
+    fn dont_care_never_runs_the_handler() {
+        let mut lab = peer_died(Fencing::DontCare, &["/fence"], Some(1));
+        assert_eq!(lab.adm("b", "primary r0"), Output::default());
+        assert!(lab.host.handler_runs.is_empty());
+    }
+
+    #[test]
+    fn a_connected_peer_is_never_fenced() {
+        let mut lab = Lab::new(Flavour::V84, |s| {
+            s.fencing = Fencing::ResourceAndStonith;
+            s.fence_peer = vec!["/fence".into()];
+        });
+        lab.host.handler_exit = Some(7);
+        lab.up_both();
+        assert_eq!(lab.adm("a", "primary r0"), Output::default());
+        assert_eq!(lab.adm("b", "primary r0").code, 11);
+        assert!(lab.host.handler_runs.is_empty());
+    }
+
+    #[test]
+    fn resource_and_stonith_freezes_io_of_a_primary_that_lost_its_peer() {
+        for (fencing, flag) in [
+            (Fencing::ResourceAndStonith, " C s-----"),
+            (Fencing::ResourceOnly, " C r-----"),
+            (Fencing::DontCare, " C r-----"),
+        ] {
+            let mut lab = Lab::new(Flavour::V84, |s| s.fencing = fencing);
+            lab.up_both();
+            assert_eq!(lab.adm("a", "primary r0"), Output::default());
+            lab.sim(|st| {
+                if let Some(r) = st.resources.get_mut("r0") {
+                    r.partitioned = true;
+                }
+            });
+            let proc = crate::render::proc_drbd::render(
+                &Engine::new(&lab.store, &mut lab.host).snapshot().unwrap(),
+                "a",
+            );
+            assert!(
+                proc.contains(&format!(
+                    "cs:WFConnection ro:Primary/Unknown ds:UpToDate/DUnknown{flag}"
+                )),
+                "{fencing:?}: {proc}"
+            );
+            let frozen = fencing == Fencing::ResourceAndStonith;
+            let events = lab.setup("a", "events2 r0 --now").stdout;
+            let want = if frozen {
+                "suspended:fencing"
+            } else {
+                "suspended:no"
+            };
+            assert!(events.contains(&format!("role:Primary {want}")), "{events}");
+            let sh = lab.setup("a", "sh-status r0").stdout;
+            let want = if frozen {
+                "_flags_susp=1\n"
+            } else {
+                "_flags_susp=\n"
+            };
+            assert!(sh.contains(want), "{sh}");
+            // Once the peer is known outdated, I/O resumes.
+            lab.sim(|st| {
+                let v = crate::fence::interpret(Some(7), fencing, Disk::UpToDate);
+                crate::fence::apply(st, "r0", "a", &v);
+            });
+            let proc = crate::render::proc_drbd::render(
+                &Engine::new(&lab.store, &mut lab.host).snapshot().unwrap(),
+                "a",
+            );
+            assert!(
+                proc.contains("ds:UpToDate/Outdated C r-----"),
+                "{fencing:?}: {proc}"
+            );
+        }
+    }
+
+    #[test]
+    fn fence_peer_control_runs_the_primary_s_handler_and_unfreezes_io() {
+        let mut lab = Lab::new(Flavour::V84, |s| {
+            s.fencing = Fencing::ResourceAndStonith;
+            s.fence_peer = vec!["/fence".into()];
+        });
+        lab.up_both();
+        assert_eq!(lab.adm("a", "primary r0"), Output::default());
+        lab.sim(|st| {
+            if let Some(r) = st.resources.get_mut("r0") {
+                r.partitioned = true;
+            }
+        });
+        lab.host.handler_exit = Some(1);
+        let out = control::run_with(&["fence-peer", "a"], &lab.store, &mut lab.host);
+        assert_eq!(
+            out.map_err(|e| e.to_string()),
+            Ok(ok("UpToDate/DUnknown (I/O frozen)\n")),
+            "a broken handler leaves I/O frozen"
+        );
+        lab.host.handler_exit = Some(7);
+        let out = control::run_with(&["fence-peer", "a"], &lab.store, &mut lab.host);
+        assert_eq!(
+            out.map_err(|e| e.to_string()),
+            Ok(ok("UpToDate/Outdated\n"))
+        );
+        assert_eq!(lab.host.handler_runs.len(), 2);
+        // Known outdated now: nothing left to fence.
+        let again = control::run_with(&["fence-peer", "a"], &lab.store, &mut lab.host);
+        assert!(again.is_err(), "{again:?}");
+        assert_eq!(lab.host.handler_runs.len(), 2);
+    }
+}
+
+#[test]
+fn drbd9_refuses_promotion_without_quorum_even_forced() {
+    let mut lab = Lab::new(Flavour::V9, |s| s.quorum = crate::states::Quorum::Majority);
+    lab.up_both();
+    let now = lab.host.now;
+    lab.sim(|st| assert!(crate::ops::crash(st, "r0", "b", now).is_ok()));
+    for args in ["primary r0", "primary --force r0"] {
+        let out = lab.setup("a", args);
+        assert_eq!(out.code, 11, "{args}: {out:?}");
+        assert_eq!(
+            out.stderr,
+            "r0: State change failed: (-25) No quorum\n\
+             additional info from kernel:\n\
+             1 of 2 nodes visible, need 2 for quorum\n",
+            "{args}"
+        );
+    }
+    assert_eq!(lab.adm("a", "role r0"), ok("Secondary\n"));
+}
+
+#[test]
+fn drbd9_peer_that_left_gracefully_keeps_the_primary_quorate() {
+    let mut lab = Lab::new(Flavour::V9, |s| s.quorum = crate::states::Quorum::Majority);
+    lab.up_both();
+    assert_eq!(lab.adm("a", "primary r0").code, 0);
+    assert_eq!(lab.adm("b", "down r0").code, 0);
+    assert_eq!(lab.adm("a", "secondary r0").code, 0);
+    assert_eq!(lab.adm("a", "primary r0").code, 0);
+    let status = lab.adm("a", "status r0").stdout;
+    assert!(!status.contains("quorum:no"), "{status}");
+    // The leaver's own meta data says Outdated: it must not be promoted alone later.
+    lab.sim(|st| {
+        let md = st.resources["r0"].node_state["b"].md.disk;
+        assert_eq!(md, Disk::Outdated);
+    });
+}
+
+#[test]
+fn a_crashed_peer_is_noticed_only_after_the_detection_delay() {
+    let mut lab = Lab::new(Flavour::V9, |s| s.peer_loss_delay_ms = 3_000);
+    lab.up_both();
+    assert_eq!(lab.adm("a", "primary r0").code, 0);
+    let now = lab.host.now;
+    lab.sim(|st| assert!(crate::ops::crash(st, "r0", "a", now).is_ok()));
+    lab.host.now += 1_000;
+    let early = lab.setup("b", "primary r0");
+    assert_eq!(
+        (early.code, early.stderr.as_str()),
+        (
+            11,
+            "r0: State change failed: (-1) Multiple primaries not allowed by config\n"
+        )
+    );
+    lab.host.now = now + 2_999;
+    assert_eq!(lab.setup("b", "cstate r0"), ok("Connected\n"));
+    let status = lab.adm("b", "status r0").stdout;
+    assert!(status.contains("  a      role:Primary\n"), "{status}");
+    lab.host.now += 1;
+    assert_eq!(lab.setup("b", "cstate r0"), ok("Connecting\n"));
+    assert_eq!(lab.adm("b", "primary r0").code, 0);
+    assert_eq!(lab.adm("b", "role r0"), ok("Primary\n"));
+}
+
+#[test]
+fn a_crash_without_delay_is_noticed_at_once() {
+    let mut lab = Lab::new(Flavour::V84, |_| {});
+    lab.up_both();
+    assert_eq!(lab.adm("a", "primary r0").code, 0);
+    let now = lab.host.now;
+    lab.sim(|st| assert!(crate::ops::crash(st, "r0", "a", now).is_ok()));
+    assert_eq!(lab.adm("b", "cstate r0"), ok("WFConnection\n"));
+}
+
+#[test]
+fn init_refuses_quorum_outside_drbd9_and_unknown_policies() {
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("tempdir: {e}"),
+    };
+    let path = dir.path().display().to_string();
+    let init = |extra: &[&str]| {
+        let mut args: Vec<String> = ["--dir", &path, "init", "--no-devices"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        control::run(&args)
+    };
+    let out = init(&["--quorum", "majority"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "drbd-sim: --quorum majority needs --flavour 9: DRBD 8.4 has no quorum (drop --quorum)\n"
+    );
+    let out = init(&["--flavour", "9", "--quorum", "most"]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (1, "drbd-sim: quorum \"most\": use off, majority or all\n")
+    );
+    assert_eq!(init(&["--flavour", "9", "--quorum", "majority"]).code, 0);
+}

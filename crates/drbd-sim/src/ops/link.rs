@@ -243,6 +243,7 @@ pub fn advance(st: &mut SimState, now: u64) {
         if finished {
             finish_resync(st, &name);
         }
+        super::complete_crashes(st, &name, now);
         reconcile(st, &name, now);
     }
 }

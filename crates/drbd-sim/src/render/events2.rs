@@ -23,14 +23,24 @@ pub fn render_now(st: &SimState, node: &str, filter: Option<&str>, statistics: b
     out
 }
 
+/// drbd-utils' `susp_str()`: the reasons joined by ','; the simulator's only one is fencing.
+fn suspended(susp: bool) -> &'static str {
+    if susp {
+        "fencing"
+    } else {
+        "no"
+    }
+}
+
 fn resource_v84(out: &mut String, res: &Resource, node: &str, statistics: bool) {
     let (Some(v), Some(me)) = (res.view(node), res.node_state.get(node)) else {
         return;
     };
     let name = &res.name;
     out.push_str(&format!(
-        "exists resource name:{name} role:{} suspended:no",
-        v.role
+        "exists resource name:{name} role:{} suspended:{}",
+        v.role,
+        suspended(v.susp)
     ));
     if statistics {
         out.push_str(" write-ordering:flush");
@@ -78,10 +88,12 @@ fn resource_v9(out: &mut String, res: &Resource, node: &str, statistics: bool) {
     let peer_id = res.nodes.iter().position(|n| n == peer).unwrap_or(1);
     let may_promote = v.role == Role::Secondary
         && (v.disk == Disk::UpToDate || v.pdsk == Disk::UpToDate)
-        && v.peer != Role::Primary;
+        && v.peer != Role::Primary
+        && res.has_quorum(node);
     out.push_str(&format!(
-        "exists resource name:{name} role:{} suspended:no force-io-failures:no",
-        v.role
+        "exists resource name:{name} role:{} suspended:{} force-io-failures:no",
+        v.role,
+        suspended(v.susp)
     ));
     if statistics {
         out.push_str(" write-ordering:flush");
@@ -107,8 +119,10 @@ fn resource_v9(out: &mut String, res: &Resource, node: &str, statistics: bool) {
         res.config.image.clone()
     };
     out.push_str(&format!(
-        "exists device name:{name} volume:0 minor:{} backing_dev:{backing} disk:{} client:no open:no quorum:yes",
-        res.minor, v.disk
+        "exists device name:{name} volume:0 minor:{} backing_dev:{backing} disk:{} client:no open:no quorum:{}",
+        res.minor,
+        v.disk,
+        if res.has_quorum(node) { "yes" } else { "no" }
     ));
     if statistics {
         device_statistics(out, res, me.counters.dr, me.counters.dw);

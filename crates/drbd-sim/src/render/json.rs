@@ -44,7 +44,7 @@ fn resource_json(res: &Resource, node: &str) -> Option<String> {
     s.push_str(&format!("      \"minor\": {},\n", res.minor));
     s.push_str(&format!("      \"disk-state\": \"{}\",\n", v.disk));
     s.push_str(&format!("      \"client\": {},\n", b(false)));
-    s.push_str("      \"quorum\": true,\n");
+    s.push_str(&format!("      \"quorum\": {},\n", b(res.has_quorum(node))));
     let dev_size = if v.disk == Disk::Diskless { 0 } else { size };
     s.push_str(&format!("      \"size\": {dev_size},\n"));
     s.push_str(&format!("      \"read\": {},\n", me.counters.dr));

@@ -25,7 +25,11 @@ pub fn device(res: &Resource, node: &str) -> String {
             "_known=Configured\n\n_cstate={}\n_role={}\n_peer={}\n_disk={}\n_pdsk={}\n\n",
             v.conn, v.role, v.peer, v.disk, v.pdsk
         ));
-        s.push_str("_flags_susp=\n_flags_aftr_isp=\n_flags_peer_isp=\n_flags_user_isp=\n\n");
+        // drbdsetup 8.4 prints "1" for a set flag, nothing otherwise
+        let susp = if v.susp { "1" } else { "" };
+        s.push_str(&format!(
+            "_flags_susp={susp}\n_flags_aftr_isp=\n_flags_peer_isp=\n_flags_user_isp=\n\n"
+        ));
         s.push_str("_resynced_percent=");
         if let (true, Some(sync)) = (v.conn.is_syncing(), &res.resync) {
             let done = per_mil_done(sync.total_kib, sync.left_kib);

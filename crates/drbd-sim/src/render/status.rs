@@ -42,6 +42,9 @@ fn resource(w: &mut Wrapper, res: &Resource, node: &str, v9: bool) {
         // stdout is not a tty for the callers the simulator serves.
         w.put(6, " client:no");
     }
+    if v9 && !res.has_quorum(node) {
+        w.put(6, " quorum:no");
+    }
     w.put(6, "\n");
     let connected = v.conn >= connected_from;
     w.put(2, peer);

@@ -17,10 +17,7 @@
 //! 7. anything else is a continuation of the current object.
 
 use crate::diag::{Diagnostic, ParseError};
-use crate::text::strip_ansi;
-
-/// What drbd-utils prints when no resource is configured.
-const NONE_CONFIGURED: &str = "# No currently configured DRBD found";
+use crate::text::{says_none_configured, strip_ansi};
 
 /// One `key:value` token and the line it was on.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,7 +89,7 @@ pub(super) fn outline(
         }
         let indent = indentation(&line);
         if content.starts_with('#') {
-            if indent == 0 && content.starts_with(NONE_CONFIGURED) {
+            if indent == 0 && says_none_configured(content) {
                 none_configured = true;
             } else {
                 diags.push(Diagnostic::warning(line_no, "comment line ignored"));
@@ -213,6 +210,14 @@ fn place(current: Current, indent: usize, first_key: Option<&str>, in_connection
     }
     if indent <= 2 {
         return Place::NewDevice;
+    }
+    // Lines that only an object starts, whatever a copy did to the indentation (tabs):
+    // `disk:` right after the resource line is its device, `replication:`/`peer-disk:` right
+    // after a connection line its first peer device.
+    match (key, current) {
+        ("disk", Current::Resource) => return Place::NewDevice,
+        ("replication" | "peer-disk", Current::Connection) => return Place::NewPeerDevice,
+        _ => {}
     }
     match current {
         Current::Connection if (4..=5).contains(&indent) => Place::NewPeerDevice,

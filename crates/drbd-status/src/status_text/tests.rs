@@ -475,3 +475,16 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn tab_indented_copy_keeps_devices_and_peer_devices() {
+    let doc = clean(
+        "r0 role:Primary\n\tdisk:UpToDate\n\tpeer role:Secondary\n\t\tpeer-disk:UpToDate\n\n",
+    );
+    let r = &doc.resources[0];
+    assert_eq!(r.devices.len(), 1);
+    assert_eq!(r.devices[0].disk, Some(D::UpToDate));
+    let peer = &r.connections[0].peer_devices;
+    assert_eq!(peer.len(), 1);
+    assert_eq!(peer[0].peer_disk, Some(D::UpToDate));
+}

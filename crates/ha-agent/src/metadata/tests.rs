@@ -199,6 +199,14 @@ fn sample_spec() -> AgentSpec {
         .param(ParamSpec::integer("timeout", "Timeout in seconds").default("20"))
         .param(ParamSpec::boolean("force", "Force it").default("false"))
         .param(ParamSpec::string("options", "Mount options").default("rw,data=\"ordered\"&<x>"))
+        // A duration and a choice: both `type="string"` (see `ParamKind::ocf_name`), so the
+        // xmllint checks below prove they validate.
+        .param(ParamSpec::duration_ms("interval", "Pause").default("200"))
+        .param(
+            ParamSpec::string("fsck", "When to check")
+                .choices(&["no", "auto"])
+                .default("no"),
+        )
         .action(ActionSpec::new(Action::Start, 240))
         .action(ActionSpec::new(Action::Stop, 100))
         .action(ActionSpec::new(Action::Promote, 90))

@@ -2,32 +2,13 @@
 
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 /// The built `examples/dummy` binary (built on first use if `cargo test` did not build it).
+/// The Dummy example (examples get no `CARGO_BIN_EXE_`; `cargo test` builds them).
 pub fn dummy_bin() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let exe = std::env::current_exe().expect("test executable path");
-        // target/<profile>/deps/<test> -> target/<profile>/examples/dummy
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target profile directory");
-        let bin = profile_dir.join("examples").join("dummy");
-        let mut build = Command::new(env!("CARGO"));
-        build.args(["build", "--quiet", "-p", "ha-agent", "--example", "dummy"]);
-        if profile_dir.ends_with("release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("run cargo build --example dummy");
-        assert!(status.success(), "building examples/dummy failed");
-        assert!(bin.exists(), "{} missing after build", bin.display());
-        bin
-    })
-    .clone()
+    testbins::example("dummy")
 }
 
 /// Private run, state and config directories, and a clean environment.
