@@ -187,6 +187,30 @@ fn clone_lifecycle_with_scores_and_the_filesystem_primitive() {
     }
 }
 
+/// Something holds the device for a moment only (udev or blkid probing it after an unmount,
+/// another `losetup --find` that picked it in a race): the clone's demote waits it out within
+/// the budget instead of failing (a failed demote is a failed transition). `down` uses the same
+/// retry; drbd-sim takes down an open Secondary, so that is not asserted here.
+#[test]
+fn a_device_held_open_for_a_moment_is_still_demoted() {
+    if !root_or_skip("a_device_held_open_for_a_moment_is_still_demoted") {
+        return;
+    }
+    let mut lab = Lab::new();
+    assert_eq!(rc(&clone(&lab, "alpha", "promote")), Some(0));
+    let holder = lab.hold_device("alpha", "1.5");
+    let began = Instant::now();
+    let out = clone_within(&lab, "alpha", "demote", "20000");
+    assert_eq!(rc(&out), Some(0), "{out:?}");
+    assert!(
+        began.elapsed() >= Duration::from_millis(800),
+        "demote answered in {:?}, before the holder let go: the test held nothing",
+        began.elapsed()
+    );
+    assert!(lab.wait_child(holder).is_some());
+    assert!(lab.role("alpha").starts_with("Secondary"));
+}
+
 /// A scope=all start (Heartbeat, by hand) still answers promote/demote with 3.
 #[test]
 fn outside_a_clone_promote_and_demote_are_unimplemented() {

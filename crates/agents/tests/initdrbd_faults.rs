@@ -87,6 +87,34 @@ fn a_failing_start_leaves_the_node_secondary_and_unmounted() {
     assert_eq!(lab.agent("beta", "stop", &[]).status.code(), Some(0));
 }
 
+/// A start that fails after promoting rolls back even while something holds the device for
+/// a moment (the failed mount's own probe, udev, a racing `losetup --find`): the demotion is
+/// retried within the budget, as stop's is, instead of leaving the node Primary.
+#[test]
+fn a_rollback_waits_out_a_holder_of_a_moment() {
+    if !root_or_skip("a_rollback_waits_out_a_holder_of_a_moment") {
+        return;
+    }
+    let mut lab = Lab::new();
+    let holder = lab.hold_device("alpha", "1.5");
+    let began = Instant::now();
+    let out = lab.agent("alpha", "start", &[("options", "nosuchoption")]);
+    let err = text(&out.stderr);
+    assert_ne!(rc(&out), Some(0), "{out:?}");
+    assert!(err.contains("nosuchoption"), "{err}");
+    assert!(
+        err.contains("rolled back: r0 demoted to Secondary"),
+        "{err}"
+    );
+    assert!(
+        began.elapsed() >= Duration::from_millis(800),
+        "the start ended in {:?}, before the holder let go: the test held nothing",
+        began.elapsed()
+    );
+    assert_eq!(lab.role("alpha"), "Secondary/Secondary");
+    assert!(lab.wait_child(holder).is_some());
+}
+
 /// Fencing refuses promotion (-7): no amount of waiting changes that, so no retry.
 #[test]
 fn a_fencing_refusal_is_reported_at_once_not_retried() {

@@ -89,6 +89,26 @@ fn block_ioctl(dev: &AttachedDevice, request: libc::c_ulong, arg: libc::c_int) -
     Ok(())
 }
 
+/// Serializes the simulators' `losetup --find` calls machine-wide: `flock` on
+/// `/dev/loop-control` itself, so no lock file is left behind. `None` when it cannot be opened
+/// (losetup then fails and says why).
+fn serialize_attaches() -> Option<fs::File> {
+    let control = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_CLOEXEC)
+        .open("/dev/loop-control")
+        .ok()?;
+    loop {
+        // SAFETY: flock on a descriptor we own; no memory is passed.
+        if unsafe { libc::flock(control.as_raw_fd(), libc::LOCK_EX) } == 0 {
+            return Some(control);
+        }
+        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            return None;
+        }
+    }
+}
+
 /// The loop device's backing file according to sysfs.
 fn backing_file(loop_path: &str) -> Option<String> {
     let name = Path::new(loop_path).file_name()?.to_str()?;
@@ -148,10 +168,15 @@ impl Host for RealHost {
     }
 
     fn attach(&mut self, image: &str, node_path: &str) -> Result<AttachedDevice> {
+        // One `losetup --find` at a time among simulators, whatever their state directories: a
+        // racing one may be handed the number this one binds, and then holds that device open
+        // while it fails and retries. The simulated device would look "held open by someone".
+        let serial = serialize_attaches();
         let out = Command::new("losetup")
             .args(["--find", "--show", image])
             .output()
             .context("cannot run losetup (is util-linux installed, and are we root?)")?;
+        drop(serial);
         if !out.status.success() {
             bail!(
                 "losetup --find --show {image} failed: {}",

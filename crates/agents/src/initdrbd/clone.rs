@@ -31,13 +31,6 @@ fn configured(res: Option<&Resource>) -> bool {
     res.is_some_and(|r| !r.devices.is_empty())
 }
 
-fn last_line(text: &str) -> &str {
-    text.lines()
-        .rev()
-        .find(|l| !l.starts_with("Command '") && !l.trim().is_empty())
-        .unwrap_or("")
-}
-
 pub fn start(ctx: &Ctx, s: &Settings) -> Result<(), AgentError> {
     let mut res = read(ctx, s)?;
     if configured(res.as_ref()) {
@@ -58,7 +51,7 @@ pub fn start(ctx: &Ctx, s: &Settings) -> Result<(), AgentError> {
                     s.resource,
                     out.code()
                         .map_or("by signal".to_string(), |c| c.to_string()),
-                    last_line(&out.stderr)
+                    stop::last_line(&out.stderr)
                 ))),
             }
         })?;
@@ -100,21 +93,18 @@ pub fn stop(ctx: &Ctx, s: &Settings) -> Result<(), AgentError> {
     if res.as_ref().is_some_and(Resource::is_primary) {
         ctx.step("demote", || stop::demote(ctx, s, &device))?;
     }
-    ctx.step("down", || {
-        let out = ctx
-            .run_unchecked(&[s.drbdadm.as_str(), "down", &s.resource])
-            .map_err(AgentError::from)?;
-        match out.success() {
-            true => Ok(()),
-            false => Err(AgentError::generic(format!(
-                "drbdadm down {} failed (exit {}): {}{}",
-                s.resource,
-                out.code()
-                    .map_or("by signal".to_string(), |c| c.to_string()),
-                last_line(&out.stderr),
-                stop::who_holds(&device)
-            ))),
-        }
+    ctx.step("down", || match stop::while_held_open(ctx, s, "down")? {
+        None => Ok(()),
+        Some(refused) => Err(AgentError::generic(format!(
+            "drbdadm down {} failed (exit {}): {}{}{}",
+            s.resource,
+            refused
+                .code
+                .map_or("by signal".to_string(), |c| c.to_string()),
+            refused.last,
+            refused.tried(),
+            stop::who_holds(&device)
+        ))),
     })?;
     let left = read(ctx, s)?;
     if configured(left.as_ref()) {

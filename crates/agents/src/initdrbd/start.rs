@@ -9,6 +9,7 @@ use ha_agent::{AgentError, Ctx, Deadline};
 
 use super::decide::{self, MountState, Refusal};
 use super::settings::Settings;
+use super::stop::{self, last_line};
 use super::{drbd, fs};
 
 /// The pause between promotion attempts.
@@ -122,35 +123,27 @@ fn mount_promoted(
     ctx.step("mount", || fs::mount_device(ctx, s, device, &fstype))
 }
 
-/// Demotes again after a failure that followed this start's promotion; the reason says so.
+/// Demotes again after a failure that followed this start's promotion (retried while the
+/// device is held open for a moment, as stop does); the reason says so.
 fn roll_back(ctx: &Ctx, s: &Settings, cause: AgentError) -> AgentError {
-    let out = ctx.run_unchecked(&[s.drbdadm.as_str(), "secondary", &s.resource]);
-    let outcome = match out {
-        Ok(o) if o.success() => {
+    let outcome = match stop::while_held_open(ctx, s, "secondary") {
+        Ok(None) => {
             ctx.info(&format!(
                 "rolled back: {} demoted to Secondary after the failed start",
                 s.resource
             ));
             format!("rolled back: {} demoted to Secondary", s.resource)
         }
-        Ok(o) => format!(
-            "rollback failed: drbdadm secondary {} exited {}: {}; still Primary, stop it before the peer can start",
+        Ok(Some(refused)) => format!(
+            "rollback failed: drbdadm secondary {} exited {}: {}{}; still Primary, stop it before the peer can start",
             s.resource,
-            o.code().map_or("by signal".to_string(), |c| c.to_string()),
-            last_line(&o.stderr)
+            refused.code.map_or("by signal".to_string(), |c| c.to_string()),
+            refused.last,
+            refused.tried()
         ),
-        Err(e) => format!("rollback failed: {e}; still Primary, stop it before the peer can start"),
+        Err(e) => format!("rollback failed: {}; still Primary, stop it before the peer can start", e.reason),
     };
     AgentError::new(cause.kind, format!("{}; {outcome}", cause.reason))
-}
-
-fn last_line(stderr: &str) -> String {
-    stderr
-        .lines()
-        .rev()
-        .find(|l| !l.starts_with("Command '") && !l.trim().is_empty())
-        .unwrap_or("")
-        .to_string()
 }
 
 /// `(-1)` in `0: State change failed: (-1) Multiple primaries not allowed by config`.

@@ -306,43 +306,84 @@ fn release_namespaces(
 }
 
 /// `drbdadm secondary`, retried while the device is held open; names the holders if it stays
-/// so. A retry is launched only with time for it to finish (a killed drbdadm hides its answer).
+/// so.
 pub(super) fn demote(ctx: &Ctx, s: &Settings, device: &Path) -> Result<(), AgentError> {
+    match while_held_open(ctx, s, "secondary")? {
+        None => {
+            ctx.info(&format!("{} demoted to Secondary", s.resource));
+            Ok(())
+        }
+        Some(refused) => Err(AgentError::generic(format!(
+            "drbdadm secondary {} failed ({}){}{}",
+            s.resource,
+            refused.last,
+            refused.tried(),
+            who_holds(device)
+        ))),
+    }
+}
+
+/// What `drbdadm` said when it gave up for good.
+pub(super) struct Refused {
+    /// The exit code (`None`: ended by a signal).
+    pub code: Option<i32>,
+    /// Its last line of stderr that is not drbdadm's "Command '...' terminated" trailer.
+    pub last: String,
+    pub attempts: u32,
+}
+
+impl Refused {
+    /// " after N attempts" when it was retried.
+    pub fn tried(&self) -> String {
+        match self.attempts {
+            1 => String::new(),
+            n => format!(" after {n} attempts"),
+        }
+    }
+}
+
+/// `drbdadm <verb> <resource>` (secondary or down), retried while DRBD answers exit 11
+/// ("Device is held open by someone") and the deadline leaves time for another attempt.
+/// Something may hold the device for a moment only: udev or blkid probing it after the
+/// unmount, a `losetup --find` that picked it in a race. A retry is launched only with time
+/// for it to finish (a killed drbdadm hides its answer). `None`: it succeeded.
+pub(super) fn while_held_open(
+    ctx: &Ctx,
+    s: &Settings,
+    verb: &str,
+) -> Result<Option<Refused>, AgentError> {
     let deadline = ctx.deadline().with_margin(Duration::from_millis(500));
     let mut attempts = 0u32;
     loop {
         let began = std::time::Instant::now();
         attempts += 1;
         let out = ctx
-            .run_unchecked(&[s.drbdadm.as_str(), "secondary", &s.resource])
+            .run_unchecked(&[s.drbdadm.as_str(), verb, &s.resource])
             .map_err(AgentError::from)?;
-        // drbdadm secondary answers in milliseconds; allow twice the last one, at least 250 ms.
-        let launch = Duration::from_millis(250).max(began.elapsed() * 2);
         if out.success() {
-            ctx.info(&format!("{} demoted to Secondary", s.resource));
-            return Ok(());
+            return Ok(None);
         }
-        let last = out
-            .stderr
-            .lines()
-            .rev()
-            .find(|l| !l.starts_with("Command '"))
-            .unwrap_or("")
-            .to_string();
+        // drbdadm answers in milliseconds; allow twice the last one, at least 250 ms.
+        let launch = Duration::from_millis(250).max(began.elapsed() * 2);
         let pause = Duration::from_millis(200);
         if out.code() != Some(11) || deadline.remaining() < pause + launch {
-            let tried = match attempts {
-                1 => String::new(),
-                n => format!(" after {n} attempts"),
-            };
-            return Err(AgentError::generic(format!(
-                "drbdadm secondary {} failed ({last}){tried}{}",
-                s.resource,
-                who_holds(device)
-            )));
+            return Ok(Some(Refused {
+                code: out.code(),
+                last: last_line(&out.stderr).to_string(),
+                attempts,
+            }));
         }
         std::thread::sleep(pause);
     }
+}
+
+/// The last line of drbdadm's stderr that says something (not its "Command '...'" trailer).
+pub(super) fn last_line(stderr: &str) -> &str {
+    stderr
+        .lines()
+        .rev()
+        .find(|l| !l.starts_with("Command '") && !l.trim().is_empty())
+        .unwrap_or("")
 }
 
 /// ", held by ..." naming mounts (here and in other namespaces), processes and stacked devices.

@@ -293,6 +293,19 @@ impl Lab {
         self.children.len() - 1
     }
 
+    /// Spawns `sleep <secs>` holding `node`'s DRBD device open (as its stdin); returns its index.
+    pub fn hold_device(&mut self, node: &str, secs: &str) -> usize {
+        let device = std::fs::File::open(self.device(node))
+            .unwrap_or_else(|e| panic!("open {}: {e}", self.device(node)));
+        let child = Command::new("sleep")
+            .arg(secs)
+            .stdin(device)
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn sleep: {e}"));
+        self.adopt(child)
+    }
+
     pub fn child_pid(&self, index: usize) -> u32 {
         self.children.get(index).map_or(0, Child::id)
     }
