@@ -57,7 +57,7 @@ pub fn lines(status: &Status) -> Vec<String> {
                     lines.push(format!(
                         "{}/{}/{} {} {}",
                         r.name,
-                        c.name,
+                        c.label(),
                         pd.volume,
                         pd.replication,
                         progress(pd)

@@ -164,7 +164,8 @@ fn volumes(r: &Resource) -> BTreeSet<u32> {
     local.chain(r.peer_devices().map(|p| p.volume)).collect()
 }
 
-/// The local volume is UpToDate and no peer reports it otherwise.
+/// The local volume is UpToDate and every peer is known to hold the same: it reports nothing
+/// out of sync or, where no count is printed (DRBD 8.0 has no `oos:`), its disk is UpToDate.
 fn in_sync(r: &Resource, volume: u32) -> bool {
     let local = r
         .devices
@@ -173,7 +174,10 @@ fn in_sync(r: &Resource, volume: u32) -> bool {
     local
         && r.peer_devices()
             .filter(|p| p.volume == volume)
-            .all(|p| p.out_of_sync_kib.unwrap_or(0) == 0)
+            .all(|p| match p.out_of_sync_kib {
+                Some(oos) => oos == 0,
+                None => p.peer_disk == Some(DiskState::UpToDate),
+            })
 }
 
 /// A perfdata label: quoted, `'` doubled, `=` (never allowed) replaced.
@@ -201,6 +205,19 @@ mod tests {
             "DRBD OK - 1 resource OK: minor-0 Primary | 'minor-0_0_oos'=0KB;;;0 'minor-0_0_sync'=100%;;;0;100\n"
         );
         assert_eq!(r.exit_code(), 0);
+    }
+
+    #[test]
+    fn without_an_out_of_sync_count_only_an_up_to_date_peer_means_in_sync() {
+        // DRBD 8.0 prints no `oos:`: the count is unknown, not zero.
+        let mut connected = connected_primary();
+        connected.connections[0].peer_devices[0].out_of_sync_kib = None;
+        let mut waiting = connected.clone();
+        waiting.name = "r1".into();
+        waiting.connections[0].state = ConnectionState::Connecting;
+        waiting.connections[0].peer_devices[0].peer_disk = Some(DiskState::DUnknown);
+        let perf = perfdata(&status(vec![connected, waiting]));
+        assert_eq!(perf, vec!["'minor-0_0_sync'=100%;;;0;100".to_string()]);
     }
 
     #[test]

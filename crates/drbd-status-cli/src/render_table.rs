@@ -165,7 +165,7 @@ fn row(r: &Resource, d: Option<&Device>, c: Option<&Connection>, pd: Option<&Pee
     };
     let disk = d.map_or(text(NONE), |d| opt(d.disk.as_ref().map(|s| s.to_string())));
     let (peer, connection, peer_role) = match c {
-        Some(c) => (c.name.clone(), c.state.to_string(), c.peer_role.to_string()),
+        Some(c) => (c.label(), c.state.to_string(), c.peer_role.to_string()),
         None => (text(NONE), text(NONE), text(NONE)),
     };
     let (replication, peer_disk, sync) = match pd {

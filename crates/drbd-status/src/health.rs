@@ -97,7 +97,7 @@ impl Resource {
             }
         }
         for c in &self.connections {
-            let at = format!("{name}/{}", c.name);
+            let at = format!("{name}/{}", c.label());
             match &c.state {
                 ConnectionState::Connected => {}
                 ConnectionState::StandAlone => h.raise(
@@ -216,6 +216,26 @@ mod tests {
         let h = r.health();
         assert_eq!(h.level, Level::Unknown);
         assert_eq!(h.reasons, vec!["r0/peer role: unknown value 'TOO_LARGE'"]);
+    }
+
+    #[test]
+    fn an_unnamed_connection_is_named_by_node_id_or_as_the_peer() {
+        let mut r = resource(Role::Primary, DiskState::UpToDate);
+        let pd = peer_device(ReplicationState::Off, DiskState::DUnknown);
+        let mut c = connection(ConnectionState::StandAlone, Role::Unknown, pd);
+        c.name.clear();
+        c.peer_node_id = Some(1);
+        r.connections.push(c.clone());
+        c.peer_node_id = None;
+        r.connections.push(c);
+        let h = r.health();
+        assert_eq!(
+            h.reasons,
+            vec![
+                "r0/node-id 1: StandAlone (not replicating)",
+                "r0/peer: StandAlone (not replicating)"
+            ]
+        );
     }
 
     #[test]

@@ -109,6 +109,18 @@ pub struct Connection {
     pub peer_devices: Vec<PeerDevice>,
 }
 
+impl Connection {
+    /// How verdicts name this connection: its name; else, as drbd-utils' JSON may omit it,
+    /// `node-id N`; else `peer`.
+    pub fn label(&self) -> String {
+        match (self.name.is_empty(), self.peer_node_id) {
+            (false, _) => self.name.clone(),
+            (true, Some(id)) => format!("node-id {id}"),
+            (true, None) => "peer".to_string(),
+        }
+    }
+}
+
 /// One volume as replicated to one peer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PeerDevice {
@@ -206,7 +218,7 @@ impl Resource {
             );
         }
         for c in &r.connections {
-            let at = format!("{}/{}", r.name, c.name);
+            let at = format!("{}/{}", r.name, c.label());
             note(
                 format!("{at} connection"),
                 c.state.is_other().then(|| c.state.as_str()),
