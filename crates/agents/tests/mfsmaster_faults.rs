@@ -198,6 +198,54 @@ fn a_start_that_never_becomes_ready_leaves_no_master_running() {
     assert_eq!(stdout(&lab.agent("status", &[])), "stopped");
 }
 
+/// SIGTERM (an init script, a person's Ctrl-C) while the start waits for the master it ran
+/// to be ready: the start winds down through its own failure path and ends that master, and
+/// its reason says it was interrupted. Before, the master (in its own session) was left
+/// running (fault matrix M27).
+#[test]
+fn sigterm_mid_start_ends_the_master_it_ran() {
+    if !moosefs_or_skip("sigterm_mid_start_ends_the_master_it_ran") {
+        return;
+    }
+    let lab = MfsLab::new("sigterm", true);
+    let agent = lab
+        .agent_cmd(
+            "mfsmaster",
+            "start",
+            &[("timeout", "60"), ("probe_host", common::mfsmaster::VIP)],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start: {e}"));
+    let waited = Instant::now();
+    while lab.master_pid().is_none() {
+        assert!(
+            waited.elapsed() < Duration::from_secs(30),
+            "the master never ran"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The master runs; the start now polls for an INFO answer that never comes.
+    std::thread::sleep(Duration::from_millis(500));
+    signal(agent.id(), "-TERM");
+    let sent = Instant::now();
+    let start = agent
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("wait: {e}"));
+    let took = sent.elapsed();
+    assert_eq!(code(&start), Some(1), "{}", all(&start));
+    let said = all(&start);
+    assert!(
+        said.contains("start interrupted by SIGTERM") && said.contains("mfsmaster stopped again"),
+        "{said}"
+    );
+    assert!(took < Duration::from_secs(20), "took {took:?}: {said}");
+    assert_eq!(lab.master_pid(), None, "{said}");
+    assert!(lab.master_procs().is_empty(), "{:?}", lab.master_procs());
+    assert_eq!(stdout(&lab.agent("status", &[])), "stopped");
+}
+
 /// A daemon that is gone as soon as its start command returned fails the start at once, not
 /// when the start timeout (120 s) runs out.
 #[test]

@@ -108,9 +108,11 @@ where
             timeout.as_secs_f64(),
             quoted(last_stderr.as_deref().unwrap_or_default())
         ),
-        Err(e @ (CommandError::Spawn { .. } | CommandError::Failed { .. })) => {
-            Err(anyhow!("cannot run {}: {e}", program.display()))
-        }
+        Err(
+            e @ (CommandError::Spawn { .. }
+            | CommandError::Failed { .. }
+            | CommandError::NotRun { .. }),
+        ) => Err(anyhow!("cannot run {}: {e}", program.display())),
     }
 }
 

@@ -8,6 +8,7 @@ use std::time::Instant;
 use crate::action::Action;
 use crate::deadline::Deadline;
 use crate::invocation::Mode;
+use crate::outcome::AgentError;
 use crate::params::Params;
 use crate::record::{millis, StepRecord};
 use crate::session::Session;
@@ -73,6 +74,12 @@ impl Ctx {
         self.deadline
     }
 
+    /// Whether SIGTERM/SIGINT interrupted this action: waits should end, and the action wind
+    /// down through its error path (undoing what a start did). No new step starts.
+    pub fn interrupted(&self) -> bool {
+        self.session.is_interrupted()
+    }
+
     /// The run directory (`MFS_HA_RUN_DIR`, else `/run/mfs-ha`), for small runtime state.
     pub fn run_dir(&self) -> PathBuf {
         crate::lock::run_dir(&self.session.env)
@@ -123,11 +130,16 @@ impl Ctx {
 
     /// Runs `f` as a named, timed step: its duration and result go to the flight recorder, a
     /// failure is logged, and the watchdog names it if the action hangs inside it.
-    pub fn step<T, E: std::fmt::Display>(
+    pub fn step<T, E: std::fmt::Display + From<AgentError>>(
         &self,
         name: &str,
         f: impl FnOnce() -> Result<T, E>,
     ) -> Result<T, E> {
+        if self.interrupted() {
+            return Err(E::from(AgentError::generic(format!(
+                "step {name} not started: the action was interrupted"
+            ))));
+        }
         self.session.step_opened(name);
         let started = Instant::now();
         let result = f();

@@ -99,7 +99,7 @@ pub fn run<A: Agent + ?Sized>(agent: &A, argv: &[String], env: Env) -> i32 {
         plan.watchdog.saturating_sub(started.elapsed()),
     );
     if !read_only(session.inv.action) {
-        interrupt::arm(Arc::clone(&session));
+        interrupt::arm(Arc::clone(&session), deadline);
     }
     let outcome = perform(agent, &session, deadline);
     conclude(&session, outcome)

@@ -110,6 +110,13 @@ impl From<hostops::command::CommandError> for AgentError {
     }
 }
 
+/// For a step around a command that is not started (an interrupted action).
+impl From<AgentError> for hostops::command::CommandError {
+    fn from(e: AgentError) -> hostops::command::CommandError {
+        hostops::command::CommandError::NotRun { reason: e.reason }
+    }
+}
+
 /// A socket refused for lack of a privilege is OCF 4 (insufficient privileges); any other
 /// socket failure is generic. The message is the host layer's, unchanged.
 impl From<hostops::NetError> for AgentError {
@@ -118,6 +125,17 @@ impl From<hostops::NetError> for AgentError {
             AgentError::perm(e.message)
         } else {
             AgentError::generic(e.message)
+        }
+    }
+}
+
+/// Back the other way, for a step that fails before its socket work (an interrupted action
+/// starts no new step): the reason becomes the message.
+impl From<AgentError> for hostops::NetError {
+    fn from(e: AgentError) -> hostops::NetError {
+        hostops::NetError {
+            permission: e.kind == ErrorKind::Perm,
+            message: e.reason,
         }
     }
 }

@@ -41,6 +41,10 @@ pub(crate) struct Progress {
     open_steps: Mutex<Vec<(String, Instant)>>,
     lock_wait: Mutex<Option<Duration>>,
     finishing: AtomicBool,
+    /// Set by SIGTERM/SIGINT: no new step starts, and the error reported says why.
+    interrupted: AtomicBool,
+    /// "start interrupted by SIGTERM after 1.2s in step 'x'", the reported reason's prefix.
+    interruption: Mutex<Option<String>>,
 }
 
 impl Session {
@@ -93,6 +97,33 @@ impl Session {
         }
     }
 
+    /// Records an interruption (`what`: how it is reported); the action winds down from here.
+    pub fn mark_interrupted(&self, what: String) {
+        if let Ok(mut i) = self.progress.interruption.lock() {
+            *i = Some(what);
+        }
+        self.progress.interrupted.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_interrupted(&self) -> bool {
+        self.progress.interrupted.load(Ordering::SeqCst)
+    }
+
+    /// An error's reason after an interruption starts by saying so.
+    fn with_interruption(&self, outcome: Outcome) -> Outcome {
+        let prefix = match self.progress.interruption.lock() {
+            Ok(i) => i.clone(),
+            Err(_) => None,
+        };
+        match (outcome, prefix) {
+            (Outcome::Error(mut e), Some(prefix)) if !e.reason.starts_with(&prefix) => {
+                e.reason = format!("{prefix}: {}", e.reason);
+                Outcome::Error(e)
+            }
+            (outcome, _) => outcome,
+        }
+    }
+
     pub fn is_finishing(&self) -> bool {
         self.progress.finishing.load(Ordering::SeqCst)
     }
@@ -103,6 +134,7 @@ impl Session {
         if self.progress.finishing.swap(true, Ordering::SeqCst) {
             return None;
         }
+        let outcome = self.with_interruption(outcome);
         let action = self.inv.action;
         let code = exit_code(self.inv.mode.family(), action, &outcome);
         self.print_status(&outcome, code);

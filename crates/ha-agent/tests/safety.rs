@@ -2,6 +2,7 @@
 
 mod common;
 
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::{code, run, Sandbox};
@@ -248,4 +249,63 @@ fn unwritable_flight_recorder_never_fails_the_action() {
         .env("MFS_HA_STATE_DIR", "/proc/forbidden"));
     assert_eq!(rc, 0);
     assert!(err.contains("WARN: flight recorder:"), "{err}");
+}
+
+/// Sends SIGTERM to `child` after `after`; returns when the signal was sent.
+fn terminate_after(child: &std::process::Child, after: Duration) {
+    std::thread::sleep(after);
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+    assert!(nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).is_ok());
+}
+
+#[test]
+fn sigterm_lets_the_action_wind_down_and_starts_no_new_step() {
+    let sb = Sandbox::new();
+    let state = sb.state("interrupted.state");
+    let mut start = sb.ocf("start", &[("state", &state), ("delay_ms", "1500")]);
+    start.stdout(Stdio::null()).stderr(Stdio::piped());
+    let child = start.spawn().unwrap();
+    terminate_after(&child, Duration::from_millis(300));
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let reason = err
+        .lines()
+        .find(|l| l.starts_with("ocf-exit-reason:"))
+        .unwrap_or_default();
+    // The step under way (delay) ran to its end; the next one was never started.
+    assert!(
+        reason.contains("start interrupted by SIGTERM")
+            && reason.contains("in step 'delay'")
+            && reason.contains("step write state not started: the action was interrupted"),
+        "{reason}"
+    );
+    assert!(!std::path::Path::new(&state).exists(), "state written");
+    let last = sb.records().pop().unwrap();
+    assert_eq!(last["exit_code"], 1);
+}
+
+#[test]
+fn a_second_sigterm_ends_the_wind_down_at_once() {
+    let sb = Sandbox::new();
+    let state = sb.state("twice.state");
+    let mut start = sb.ocf("start", &[("state", &state), ("delay_ms", "20000")]);
+    start.stdout(Stdio::null()).stderr(Stdio::piped());
+    let child = start.spawn().unwrap();
+    terminate_after(&child, Duration::from_millis(300));
+    terminate_after(&child, Duration::from_millis(300));
+    let second = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        second.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        second.elapsed()
+    );
+    assert!(
+        err.contains("what it had done by then stays (see status)"),
+        "{err}"
+    );
+    assert!(!std::path::Path::new(&state).exists(), "state written");
 }

@@ -63,6 +63,10 @@ pub enum CommandError {
         command: String,
         output: Output,
     },
+    /// Not run at all, for the reason given (an interrupted action starts no new step).
+    NotRun {
+        reason: String,
+    },
 }
 
 impl CommandError {
@@ -104,6 +108,7 @@ impl std::fmt::Display for CommandError {
                     None => Ok(()),
                 }
             }
+            CommandError::NotRun { reason } => write!(f, "{reason}"),
         }
     }
 }

@@ -265,6 +265,12 @@ pub(super) fn promote(
             )),
             None => {}
         }
+        if ctx.interrupted() {
+            return Err(AgentError::generic(format!(
+                "not promoting {}: interrupted",
+                s.resource
+            )));
+        }
         if deadline.remaining() < launch {
             return Err(AgentError::generic(format!(
                 "not promoting {}: {:.1} s left before the start deadline, too little for \

@@ -275,9 +275,13 @@ fn wait_ready(ctx: &Ctx, s: &Settings, deadline: &Deadline) -> Result<(), AgentE
                 None => return Ok(()),
             },
         };
-        if deadline.expired() {
+        if deadline.expired() || ctx.interrupted() {
+            let why_stop = match ctx.interrupted() {
+                true => "stopped waiting (interrupted)",
+                false => "is not ready",
+            };
             return Err(AgentError::generic(format!(
-                "{} started but is not ready: {why_not}",
+                "{} started but {why_stop}: {why_not}",
                 s.name()
             )));
         }
