@@ -336,15 +336,7 @@ fn sigterm_mid_start_kills_the_running_drbdadm() {
         return;
     }
     let mut lab = Lab::new();
-    let script = lab.path("etc/drbdadm-hangs-on-primary");
-    let body = format!(
-        "#!/bin/sh\ncase \"$1\" in primary) exec sleep 600;; esac\nexec {} \"$@\"\n",
-        lab.bin.join("drbdadm").display()
-    );
-    assert!(std::fs::write(&script, body).is_ok());
-    let hangs = lab.path("hangs-on-primary");
-    common::install_executable(&script, &hangs);
-    let hangs = hangs.display().to_string();
+    let hangs = drbdadm_wrapper(&lab, "hangs-on-primary", "exec sleep 600");
     let agent = lab
         .agent_cmd("alpha", "start", &[("drbdadm", &hangs)])
         .stdout(std::process::Stdio::piped())
@@ -379,6 +371,63 @@ fn sigterm_mid_start_kills_the_running_drbdadm() {
         "{}",
         lab.role("alpha")
     );
+}
+
+/// A drbdadm in the lab that runs `primary_body` (sh) for `drbdadm primary ...` and the lab's
+/// drbdadm (as `$DRBDADM`) for everything else; returns its path.
+fn drbdadm_wrapper(lab: &Lab, name: &str, primary_body: &str) -> String {
+    let script = lab.path(&format!("etc/{name}.sh"));
+    let real = lab.bin.join("drbdadm").display().to_string();
+    let body = format!(
+        "#!/bin/sh\nDRBDADM='{real}'\ncase \"$1\" in primary) {primary_body};; esac\nexec \"$DRBDADM\" \"$@\"\n"
+    );
+    assert!(std::fs::write(&script, body).is_ok());
+    let path = lab.path(name);
+    common::install_executable(&script, &path);
+    path.display().to_string()
+}
+
+/// SIGTERM while `drbdadm primary` hangs after it promoted (a drbdadm killed at the deadline
+/// or by the signal may have changed the role all the same): the start demotes again, so it
+/// leaves the node Secondary. Before, the node stayed Primary with nothing mounted.
+#[test]
+fn an_interrupted_promotion_that_took_effect_is_rolled_back() {
+    if !root_or_skip("an_interrupted_promotion_that_took_effect_is_rolled_back") {
+        return;
+    }
+    let lab = Lab::new();
+    let wrapper = drbdadm_wrapper(
+        &lab,
+        "promotes-then-hangs",
+        "\"$DRBDADM\" \"$@\" || exit $?; exec sleep 600",
+    );
+    let agent = lab
+        .agent_cmd("alpha", "start", &[("drbdadm", &wrapper)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start: {e}"));
+    let agent_pid = agent.id();
+    let end = Instant::now() + Duration::from_secs(20);
+    while sleeping_child_of(agent_pid).is_none() && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Whatever was seen, the agent gets its SIGTERM (the test never leaves it running).
+    let role_before = lab.role("alpha");
+    let sent = common::run("kill", &["-TERM", &agent_pid.to_string()]);
+    assert!(sent.status.success(), "{sent:?}");
+    let out = agent
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("wait: {e}"));
+    let err = text(&out.stderr);
+    assert!(role_before.starts_with("Primary"), "{role_before}: {err}");
+    assert_eq!(rc(&out), Some(1), "{err}");
+    assert!(
+        err.contains("start interrupted by SIGTERM") && err.contains("rolled back: r0 demoted"),
+        "{err}"
+    );
+    assert_eq!(lab.role("alpha"), "Secondary/Secondary", "{err}");
+    assert_eq!(lab.mounts_at(&lab.mnt("alpha")), 0);
 }
 
 /// The child of `parent` that runs `sleep` (the hanging drbdadm primary).

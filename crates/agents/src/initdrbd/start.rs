@@ -97,7 +97,14 @@ pub fn start(ctx: &Ctx, s: &Settings) -> Result<(), AgentError> {
         let promote_by = ctx
             .deadline()
             .with_margin(after_promotion(budget) + rollback);
-        ctx.step("promote", || promote(ctx, s, &device, &promote_by))?;
+        if let Err(e) = ctx.step("promote", || promote(ctx, s, &device, &promote_by)) {
+            // A drbdadm killed at the deadline or by an interruption may have promoted all
+            // the same: this start made it Primary, so it demotes again.
+            return Err(match drbd::read(ctx, s, &device) {
+                Ok(now) if now.as_ref().is_some_and(|r| r.is_primary()) => roll_back(ctx, s, e),
+                _ => e,
+            });
+        }
     }
     if mount == MountState::NotMounted {
         let mount_by = ctx.deadline().with_margin(rollback);
