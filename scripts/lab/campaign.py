@@ -135,6 +135,43 @@ def read_acks(path):
     return acks
 
 
+def read_failed(path):
+    """Write attempts that ended in an error: (n, start, end)."""
+    failed = []
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                p = line.split()
+                if len(p) >= 3:
+                    failed.append({"n": int(p[0]), "start": float(p[1]), "end": float(p[2])})
+    return failed
+
+
+# MooseFS locks a chunk for writing for LOCKTIMEOUT = 120 s (mfsmaster/chunks.c, 3.0.117) and
+# logs the lock with the WRITE change; the unlock comes with the write's end. A master that
+# dies in between leaves the lock in the changelog, the new master replays it, and the
+# client's write to that chunk is refused (LOCKED) and retried until the lock expires.
+MOOSEFS_CHUNK_LOCK_S = 120.0
+
+
+def in_flight_at(t0, acks, failed):
+    """The write the client had under way at t0 (started before, ended after), if any."""
+    attempts = [(a["n"], a["start"], a["ack"], True) for a in acks]
+    attempts += [(f["n"], f["start"], f["end"], False) for f in failed]
+    for n, start, end, acked in sorted(attempts, key=lambda x: x[1]):
+        if start <= t0 < end:
+            took = end - start
+            return {
+                "n": n,
+                "started_before_fault_s": round(t0 - start, 3),
+                "took_s": round(took, 2),
+                "acknowledged": acked,
+                # only the lock explains a single write that waited about that long
+                "chunk_lock_wait": took >= MOOSEFS_CHUNK_LOCK_S - 10,
+            }
+    return None
+
+
 def verify(args):
     signal.signal(signal.SIGALRM, _alarm)
     bad = []
@@ -213,6 +250,7 @@ def fmt(x):
 def report(args):
     rounds = [json.loads(l) for l in open(args.records) if l.strip()]
     acks = read_acks(args.acks)
+    failed = read_failed(args.acks + ".failed")
     samples = []
     if os.path.exists(args.samples):
         for line in open(args.samples):
@@ -236,6 +274,13 @@ def report(args):
         # the fault (until failback begins), measured only when the client was writing then
         r["outage_s"] = longest_gap(ack_times, t0, t_rec) if r["client_writing_at_fault"] else None
         r["failback_outage_s"] = longest_gap(ack_times, t_rec, t1) if writing_at(ack_times, t_rec) else None
+        flight = in_flight_at(t0, acks, failed)
+        r["write_in_flight_at_fault"] = flight
+        if flight and flight["chunk_lock_wait"]:
+            r["explanation"] = (
+                "the client's write of f%07d, under way at the fault, waited %.0f s: MooseFS "
+                "keeps a chunk being written locked for %.0f s (LOCKTIMEOUT), and the new master "
+                "replayed that lock from the changelog" % (flight["n"], flight["took_s"], MOOSEFS_CHUNK_LOCK_S))
         start = rounds[i - 1].get("t_end", 0) if i else 0
         mine = [a for a in acks if start < a["ack"] <= t1]
         r["files_acknowledged"] = len(mine)
@@ -301,6 +346,9 @@ def report(args):
             print("round %d (%s): %d acknowledged files lost, %d dual-primary and %d dual-master samples%s" % (
                 r["round"], r["label"], r["files_lost"], r["dual_primary_samples"], r["dual_master_samples"],
                 ": " + r["explanation"] if expected else ""))
+        flight = r.get("write_in_flight_at_fault") or {}
+        if flight.get("chunk_lock_wait"):
+            print("round %d (%s): outage %s s: %s" % (r["round"], r["label"], fmt(r["outage_s"]), r["explanation"]))
         if not r["ok"]:
             failures.append("round %d (%s): %s" % (r["round"], r["label"], r["note"] or "not back to the steady state"))
         if not expected and (r["files_lost"] or r["dual_primary_samples"] or r["dual_master_samples"]):
