@@ -337,12 +337,7 @@ fn sigterm_mid_start_kills_the_running_drbdadm() {
     }
     let mut lab = Lab::new();
     let hangs = drbdadm_wrapper(&lab, "hangs-on-primary", "exec sleep 600");
-    let agent = lab
-        .agent_cmd("alpha", "start", &[("drbdadm", &hangs)])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("start: {e}"));
+    let agent = spawn_start_with(&lab, &hangs);
     let agent_pid = agent.id();
     let index = lab.adopt(agent);
     let end = Instant::now() + Duration::from_secs(20);
@@ -387,6 +382,15 @@ fn drbdadm_wrapper(lab: &Lab, name: &str, primary_body: &str) -> String {
     path.display().to_string()
 }
 
+/// Initdrbd start on alpha with `drbdadm` as the given program, output captured.
+fn spawn_start_with(lab: &Lab, drbdadm: &str) -> std::process::Child {
+    lab.agent_cmd("alpha", "start", &[("drbdadm", drbdadm)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start: {e}"))
+}
+
 /// SIGTERM while `drbdadm primary` hangs after it promoted (a drbdadm killed at the deadline
 /// or by the signal may have changed the role all the same): the start demotes again, so it
 /// leaves the node Secondary. Before, the node stayed Primary with nothing mounted.
@@ -401,12 +405,7 @@ fn an_interrupted_promotion_that_took_effect_is_rolled_back() {
         "promotes-then-hangs",
         "\"$DRBDADM\" \"$@\" || exit $?; exec sleep 600",
     );
-    let agent = lab
-        .agent_cmd("alpha", "start", &[("drbdadm", &wrapper)])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("start: {e}"));
+    let agent = spawn_start_with(&lab, &wrapper);
     let agent_pid = agent.id();
     let end = Instant::now() + Duration::from_secs(20);
     while sleeping_child_of(agent_pid).is_none() && Instant::now() < end {

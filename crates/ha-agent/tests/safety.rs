@@ -258,13 +258,18 @@ fn terminate_after(child: &std::process::Child, after: Duration) {
     assert!(nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).is_ok());
 }
 
+/// The Dummy's start (its `delay` step sleeping `delay_ms`), stderr captured.
+fn spawn_slow_start(sb: &Sandbox, state: &str, delay_ms: &str) -> std::process::Child {
+    let mut start = sb.ocf("start", &[("state", state), ("delay_ms", delay_ms)]);
+    start.stdout(Stdio::null()).stderr(Stdio::piped());
+    start.spawn().unwrap()
+}
+
 #[test]
 fn sigterm_lets_the_action_wind_down_and_starts_no_new_step() {
     let sb = Sandbox::new();
     let state = sb.state("interrupted.state");
-    let mut start = sb.ocf("start", &[("state", &state), ("delay_ms", "1500")]);
-    start.stdout(Stdio::null()).stderr(Stdio::piped());
-    let child = start.spawn().unwrap();
+    let child = spawn_slow_start(&sb, &state, "1500");
     terminate_after(&child, Duration::from_millis(300));
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -289,9 +294,7 @@ fn sigterm_lets_the_action_wind_down_and_starts_no_new_step() {
 fn a_second_sigterm_ends_the_wind_down_at_once() {
     let sb = Sandbox::new();
     let state = sb.state("twice.state");
-    let mut start = sb.ocf("start", &[("state", &state), ("delay_ms", "20000")]);
-    start.stdout(Stdio::null()).stderr(Stdio::piped());
-    let child = start.spawn().unwrap();
+    let child = spawn_slow_start(&sb, &state, "20000");
     terminate_after(&child, Duration::from_millis(300));
     terminate_after(&child, Duration::from_millis(300));
     let second = Instant::now();
