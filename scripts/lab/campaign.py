@@ -140,14 +140,15 @@ def read_acks(path):
 
 
 def read_failed(path):
-    """Write attempts that ended in an error: (n, start, end)."""
+    """Write attempts that ended in an error: n, start, end and the error's name."""
     failed = []
     if os.path.exists(path):
         with open(path) as f:
             for line in f:
                 p = line.split()
                 if len(p) >= 3:
-                    failed.append({"n": int(p[0]), "start": float(p[1]), "end": float(p[2])})
+                    failed.append({"n": int(p[0]), "start": float(p[1]), "end": float(p[2]),
+                                   "error": p[3] if len(p) > 3 else "error"})
     return failed
 
 
@@ -156,24 +157,47 @@ def read_failed(path):
 # dies in between leaves the lock in the changelog, the new master replays it, and the
 # client's write to that chunk is refused (LOCKED) and retried until the lock expires.
 MOOSEFS_CHUNK_LOCK_S = 120.0
+# A write under way at the fault that ends this long after one node serves again was held up
+# by MooseFS's handling of its chunk, not by the takeover.
+STALL_AFTER_SERVICE_S = 30.0
 
 
-def in_flight_at(t0, acks, failed):
-    """The write the client had under way at t0 (started before, ended after), if any."""
-    attempts = [(a["n"], a["start"], a["ack"], True) for a in acks]
-    attempts += [(f["n"], f["start"], f["end"], False) for f in failed]
-    for n, start, end, acked in sorted(attempts, key=lambda x: x[1]):
+def in_flight_at(t0, acks, failed, served_at=None):
+    """The write the client had under way at t0 (started before, ended after), if any, and
+    whether it outlived the restored service by more than STALL_AFTER_SERVICE_S (MooseFS still
+    handling that one chunk: its replayed write lock, or retries until it reports the chunk
+    lost), which makes the client-visible outage that write's, not the takeover's."""
+    attempts = [(a["n"], a["start"], a["ack"], None) for a in acks]
+    attempts += [(f["n"], f["start"], f["end"], f.get("error", "error")) for f in failed]
+    for n, start, end, error in sorted(attempts, key=lambda x: x[1]):
         if start <= t0 < end:
             took = end - start
+            after_service = None if served_at is None else round(end - served_at, 2)
             return {
                 "n": n,
                 "started_before_fault_s": round(t0 - start, 3),
                 "took_s": round(took, 2),
-                "acknowledged": acked,
+                "acknowledged": error is None,
+                "error": error,
+                "ended_after_service_s": after_service,
+                "stalled": after_service is not None and after_service > STALL_AFTER_SERVICE_S,
                 # only the lock explains a single write that waited about that long
                 "chunk_lock_wait": took >= MOOSEFS_CHUNK_LOCK_S - 10,
             }
     return None
+
+
+def explain_stall(flight):
+    what = "the client's write of f%07d, under way at the fault, %s %.0f s after it began" % (
+        flight["n"], "returned" if flight["acknowledged"] else "failed (%s)" % flight["error"],
+        flight["took_s"])
+    if flight["chunk_lock_wait"]:
+        why = ("MooseFS keeps a chunk being written locked for %.0f s (LOCKTIMEOUT), and the new "
+               "master replayed that lock from the changelog" % MOOSEFS_CHUNK_LOCK_S)
+    else:
+        why = ("MooseFS was still settling that one chunk (the client retries until the master "
+               "has a valid copy or reports the chunk lost, ENXIO)")
+    return "%s, %.0f s after one node served again: %s" % (what, flight["ended_after_service_s"], why)
 
 
 def verify(args):
@@ -278,13 +302,12 @@ def report(args):
         # the fault (until failback begins), measured only when the client was writing then
         r["outage_s"] = longest_gap(ack_times, t0, t_rec) if r["client_writing_at_fault"] else None
         r["failback_outage_s"] = longest_gap(ack_times, t_rec, t1) if writing_at(ack_times, t_rec) else None
-        flight = in_flight_at(t0, acks, failed)
+        served = r.get("serving_after_s")
+        served_at = None if served is None else t0 + served
+        flight = in_flight_at(t0, acks, failed, served_at)
         r["write_in_flight_at_fault"] = flight
-        if flight and flight["chunk_lock_wait"]:
-            r["explanation"] = (
-                "the client's write of f%07d, under way at the fault, waited %.0f s: MooseFS "
-                "keeps a chunk being written locked for %.0f s (LOCKTIMEOUT), and the new master "
-                "replayed that lock from the changelog" % (flight["n"], flight["took_s"], MOOSEFS_CHUNK_LOCK_S))
+        if flight and flight["stalled"]:
+            r["explanation"] = explain_stall(flight)
         start = rounds[i - 1].get("t_end", 0) if i else 0
         mine = [a for a in acks if start < a["ack"] <= t1]
         r["files_acknowledged"] = len(mine)
@@ -351,7 +374,7 @@ def report(args):
                 r["round"], r["label"], r["files_lost"], r["dual_primary_samples"], r["dual_master_samples"],
                 ": " + r["explanation"] if expected else ""))
         flight = r.get("write_in_flight_at_fault") or {}
-        if flight.get("chunk_lock_wait"):
+        if flight.get("stalled"):
             print("round %d (%s): outage %s s: %s" % (r["round"], r["label"], fmt(r["outage_s"]), r["explanation"]))
         if not r["ok"]:
             failures.append("round %d (%s): %s" % (r["round"], r["label"], r["note"] or "not back to the steady state"))
